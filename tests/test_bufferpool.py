@@ -418,6 +418,7 @@ def test_memory_flat_over_a_million_ops(no_gc):
         tracemalloc.stop()
     growth = sum(d.size_diff for d in after.compare_to(snap, "filename"))
     assert growth < 64 * 1024, growth
-    assert _rss_bytes() - rss0 < 8 << 20
+    if "asan" not in os.environ.get("LD_PRELOAD", ""):  # ASan's quarantine holds freed memory
+        assert _rss_bytes() - rss0 < 8 << 20
     s = bp.stats()
     assert s["outstanding"] == 0 and s["size"] <= 8

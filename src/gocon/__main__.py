@@ -1,11 +1,12 @@
-"""``python -m gocon``: version and native-core status."""
+"""``python -m gocon``: status of the install; ``python -m gocon bench``: benchmarks."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def _status() -> int:
     import platform
 
     import gocon
@@ -16,6 +17,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"free-threaded build: {_native.FREE_THREADED}")
     print(f"pool shards (per CPU): {_native.SHARDS}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gocon", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("status", help="version, native core, shard count (the default)")
+    bench = sub.add_parser("bench", help="compare gocon with the stdlib and pure Python on this machine")
+    bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    bench.add_argument("--only", action="append", metavar="TEXT",
+                       help="run the groups whose name contains TEXT (repeatable)")
+    args = parser.parse_args(argv)
+    if args.command == "bench":
+        from gocon._bench.runner import main as bench_main
+
+        return bench_main(args.only, args.quick)
+    return _status()
 
 
 if __name__ == "__main__":

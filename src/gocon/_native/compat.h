@@ -25,8 +25,8 @@
 typedef PyMutex gocon_lock;
 #  define GOCON_LOCK(m)   PyMutex_Lock(m)
 #  define GOCON_UNLOCK(m) PyMutex_Unlock(m)
-#  define GOCON_BEGIN_CS(o) Py_BEGIN_CRITICAL_SECTION(o)
-#  define GOCON_END_CS()    Py_END_CRITICAL_SECTION()
+#  define GOCON_BEGIN_CS(o) Py_BEGIN_CRITICAL_SECTION(o);
+#  define GOCON_END_CS()    Py_END_CRITICAL_SECTION();
 #else
 #  define GOCON_FREE_THREADED 0
 typedef struct { char unused; } gocon_lock;
