@@ -293,5 +293,6 @@ register(Scenario(B, "with a busy thread", lambda: _with_busy_thread(_pool_loop,
 C = "2 cffi wrapper calls next to a busy Python thread"
 register(Scenario(C, "alone", lambda: _with_busy_thread(_cffi_loop, False), ops=250_000, baseline=True,
                   note="what a pool built on cffi wrappers would pay"))
-register(Scenario(C, "with a busy thread", lambda: _with_busy_thread(_cffi_loop, True), ops=250_000,
+# Each call can wait a whole switch interval for the GIL: keep rounds short.
+register(Scenario(C, "with a busy thread", lambda: _with_busy_thread(_cffi_loop, True), ops=2_000,
                   note="the GIL convoy: each call releases and retakes the GIL"))
