@@ -362,3 +362,50 @@ def test_stats_and_repr_and_generic():
     assert set(p.stats()) >= {"hits", "misses", "puts", "victim_hits", "dropped", "size"}
     assert p.shards == SHARDS >= 1
     assert p.new is int and p.reset is None and p.kind is None and p.max_idle is None
+
+
+def _burst_hit_rate(interval: float) -> float:
+    """Bursts of 100 gets/puts separated by churn that triggers at least two
+    automatic oldest-generation collections; returns the hit rate after the
+    first burst (live + victim hits)."""
+    _victim.set_min_flip_interval(interval)
+    p = Pool(Obj)
+    seen = []
+
+    def cb(phase, info):
+        if phase == "start" and info["generation"] >= _victim.OLDEST_AUTOMATIC_GENERATION:
+            seen.append(1)
+
+    old = gc.get_threshold()
+    gc.callbacks.append(cb)
+    gc.set_threshold(50, 2, 2)
+    try:
+        for burst in range(6):
+            held = [p.get() for _ in range(100)]
+            for o in held:
+                p.put(o)
+            if burst == 0:
+                base = p.stats()
+            target = len(seen) + 2
+            keep = []
+            for i in range(200_000):  # churn until two automatic collections ran
+                keep.append([i])
+                if len(keep) > 300:
+                    keep = []
+                if len(seen) >= target:
+                    break
+            else:
+                pytest.skip("could not provoke automatic full collections")
+    finally:
+        gc.set_threshold(*old)
+        gc.callbacks.remove(cb)
+    s = p.stats()
+    hits = s["hits"] + s["victim_hits"] - base["hits"] - base["victim_hits"]
+    return hits / (hits + s["misses"] - base["misses"])
+
+
+def test_rate_limit_keeps_bursty_workloads_hitting():
+    # Flipping at every automatic collection empties the pool between bursts;
+    # the default rate limit keeps the victims around for the next burst.
+    assert _burst_hit_rate(0.0) < 0.5
+    assert _burst_hit_rate(3600.0) > 0.95
