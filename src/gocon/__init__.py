@@ -1,13 +1,29 @@
 """gocon: Go's concurrency patterns for Python.
 
-``Pool`` and ``BufferPool`` (Go's sync.Pool, on a native per-CPU core).
+* :class:`Pool`, :class:`BufferPool` -- Go's sync.Pool, on a native per-CPU core.
+* :class:`Chan`, :func:`select` -- Go channels for threads, asyncio and trio at once.
+* :class:`Context` and the ``with_*`` functions -- Go's context package.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._select import default, select, select_async
 from .bufferpool import Buffer, BufferPool
+from .chan import Chan, ChanStatistics, Closed
+from .context import (
+    Canceled,
+    Context,
+    DeadlineExceeded,
+    background,
+    cause,
+    with_cancel,
+    with_cancel_cause,
+    with_deadline,
+    with_timeout,
+    with_value,
+)
 from .pool import Pool
 
 try:
@@ -15,4 +31,25 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0+unknown"
 
-__all__ = ["Buffer", "BufferPool", "Pool", "__version__"]
+__all__ = [
+    "Buffer",
+    "BufferPool",
+    "Canceled",
+    "Chan",
+    "ChanStatistics",
+    "Closed",
+    "Context",
+    "DeadlineExceeded",
+    "Pool",
+    "__version__",
+    "background",
+    "cause",
+    "default",
+    "select",
+    "select_async",
+    "with_cancel",
+    "with_cancel_cause",
+    "with_deadline",
+    "with_timeout",
+    "with_value",
+]

@@ -1,0 +1,156 @@
+"""select: wait on several channel operations, complete exactly one.
+
+    i, value = select(jobs.recv, (results.send, r), ctx.done().recv, default)
+
+A case is ``ch.recv``, ``ch.recv_ok``, ``(ch.send, value)`` or the marker
+:data:`default`. ``select`` returns ``(index, value)``: the index of the case
+that fired in the argument list (``-1`` for ``default``, wherever it stands),
+and the value received (``None`` for a send; ``(v, ok)`` for ``recv_ok``). A
+``ch.recv`` case on a closed, drained channel fires with ``None``, so
+``ctx.done().recv`` works as a case. A send case on a closed channel raises
+:class:`~gocon.Closed`.
+
+When several cases are ready, one is chosen uniformly at random (as in Go),
+so no case can starve another. Without ``default``, ``select`` blocks until a
+case is ready; ``timeout=`` raises ``TimeoutError`` and ``ctx=`` raises
+``ctx.err()``; then no case happened. ``select_async`` is the async twin;
+cancelling it is atomic in the same way: either exactly one case completed
+(and its result is returned) or none did.
+
+Two passes, as in Go's selectgo: first each case is tried on its own, in a
+random order (cheap when something is ready); if none is ready and there is
+no ``default``, every channel involved is locked together (in one global
+order) to check again and queue one shared waiter on all of them. The first
+counterpart to claim that waiter wins; the other queue entries are then
+withdrawn in O(1) each.
+"""
+
+from __future__ import annotations
+
+import random
+from types import MethodType
+from typing import TYPE_CHECKING, Any, Final
+
+from .chan import RECV, RECV_OK, SEND, Chan, _result, block, block_async, check_timeout
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["default", "select", "select_async"]
+
+
+class _Default:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "gocon.default"
+
+
+#: The ``default`` case of a select: fires (index -1) when no other case is ready.
+default: Final = _Default()
+
+_RECV_FUNCS = (Chan.recv, Chan.recv_async)
+_RECV_OK_FUNCS = (Chan.recv_ok, Chan.recv_ok_async)
+_SEND_FUNCS = (Chan.send, Chan.send_async)
+
+
+def _bad(i: int, case: object) -> TypeError:
+    return TypeError(
+        f"select case {i} must be ch.recv, ch.recv_ok, (ch.send, value) or gocon.default, not {case!r}"
+    )
+
+
+def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Chan[Any], int, Any]], list[int], bool]:
+    parsed: list[tuple[Chan[Any], int, Any]] = []
+    where: list[int] = []
+    has_default = False
+    for i, case in enumerate(cases):
+        if type(case) is MethodType and isinstance(case.__self__, Chan):
+            f = case.__func__
+            if f in _RECV_FUNCS:
+                parsed.append((case.__self__, RECV, None))
+            elif f in _RECV_OK_FUNCS:
+                parsed.append((case.__self__, RECV_OK, None))
+            else:
+                raise _bad(i, case)
+        elif type(case) is tuple and len(case) == 2:
+            m = case[0]
+            if type(m) is not MethodType or not isinstance(m.__self__, Chan) or m.__func__ not in _SEND_FUNCS:
+                raise _bad(i, case)
+            parsed.append((m.__self__, SEND, case[1]))
+        elif case is default:
+            if has_default:
+                raise TypeError("select has more than one default case")
+            has_default = True
+            continue
+        else:
+            raise _bad(i, case)
+        where.append(i)
+    return parsed, where, has_default
+
+
+def _value(kind: int, value: Any, ok: bool) -> Any:
+    if kind == RECV_OK:
+        return (value, ok)
+    return value if kind == RECV else None
+
+
+def _poll(parsed: list[tuple[Chan[Any], int, Any]]) -> tuple[int, Any] | None:
+    """First pass: try each case alone, in random order, without blocking."""
+    n = len(parsed)
+    if n == 2:
+        order: Any = (0, 1) if random.random() < 0.5 else (1, 0)
+    elif n == 1:
+        order = (0,)
+    else:
+        order = random.sample(range(n), n)
+    for i in order:
+        ch, kind, value = parsed[i]
+        if kind == SEND:
+            with ch._lock:
+                r = ch._offer(value)
+            if r is not False:
+                if r is not True:
+                    r.wake()  # type: ignore[union-attr]
+                return i, None
+        else:
+            with ch._lock:
+                t = ch._take()
+            if t is not None:
+                if t[2] is not None:
+                    t[2].wake()
+                return i, _value(kind, t[0], t[1])
+    return None
+
+
+def _prepare(cases: tuple[Any, ...], timeout: float | None, ctx: Context | None) -> tuple[Any, ...]:
+    check_timeout(timeout)
+    parsed, where, has_default = _parse(cases)
+    if not parsed and not has_default and timeout is None and ctx is None:
+        raise ValueError("select() with no cases, no default, no timeout and no ctx would block forever")
+    return parsed, where, has_default
+
+
+def select(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
+    """Complete exactly one of ``cases`` (see the module docstring); block if
+    none is ready and there is no ``default``."""
+    parsed, where, has_default = _prepare(cases, timeout, ctx)
+    hit = _poll(parsed)
+    if hit is not None:
+        return where[hit[0]], hit[1]
+    if has_default:
+        return -1, None
+    i, value, ok = _result(block(parsed, timeout, ctx, "select()"), ctx)
+    return where[i], _value(parsed[i][1], value, ok)
+
+
+async def select_async(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
+    """Async twin of :func:`select`, for asyncio and trio tasks."""
+    parsed, where, has_default = _prepare(cases, timeout, ctx)
+    hit = _poll(parsed)
+    if hit is not None:
+        return where[hit[0]], hit[1]
+    if has_default:
+        return -1, None
+    i, value, ok = _result(await block_async(parsed, timeout, ctx), ctx)
+    return where[i], _value(parsed[i][1], value, ok)

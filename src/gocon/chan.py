@@ -1,0 +1,604 @@
+"""Chan: Go channels for threads, asyncio tasks and trio tasks at once.
+
+A ``Chan(capacity)`` is a FIFO hand-off point. With ``capacity=0`` (a
+rendezvous) a send completes only when a receiver takes the value; with a
+buffer, a send completes as soon as the value is buffered. ``close()`` ends
+the stream: receivers drain what is buffered, then see the channel closed.
+
+Any mix of threads and tasks may use one channel: a thread may send while an
+asyncio task and a trio task receive. Blocking calls (``send``, ``recv``,
+``recv_ok``) are for threads; their ``_async`` twins are for tasks. All take
+``timeout=`` (seconds) and ``ctx=`` (a :class:`gocon.Context`).
+
+Cancellation is atomic: a cancelled or timed-out ``recv_async`` consumes
+nothing, a cancelled or timed-out ``send_async`` delivers nothing. If the
+operation completed at the instant the cancellation arrived, the operation
+wins -- its value is returned -- and the cancellation is delivered at the
+task's next checkpoint (trio does this by itself; on asyncio the task is
+cancelled again). No value is ever lost or received twice.
+
+An async operation that can complete at once (a value is buffered, a
+receiver is waiting) completes without yielding to the event loop, as
+``asyncio.Queue.put_nowait`` does: yielding on every item would cost a loop
+iteration per value. Producers still yield whenever the buffer is full, so a
+bounded channel cannot starve its consumers for long; insert a checkpoint
+yourself if a loop over an always-ready channel must stay cancellable.
+
+Implementation: one lock per channel, never held across a blocking call, an
+await, or a wake-up. Invariants under that lock: live receivers wait only
+while the buffer is empty and no live sender waits; live senders wait only
+while the buffer is full (or the channel is a rendezvous) and no live receiver
+waits. Queued entries whose owner gave up stay in the queue marked dead and are
+skipped, so removal is O(1); the queues are compacted when dead entries pile up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from _thread import allocate_lock
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+
+from ._waiter import (
+    CANCELLED,
+    TIMEOUT,
+    AsyncioWaiter,
+    ThreadWaiter,
+    Waiter,
+    check_can_block,
+    current_async_waiter,
+)
+
+if TYPE_CHECKING:
+    from .context import Context
+
+T = TypeVar("T")
+
+__all__ = ["Chan", "ChanStatistics", "Closed"]
+
+RECV, RECV_OK, SEND = 0, 1, 2
+
+
+class Closed(Exception):
+    """The channel is closed: a send on it, a receive after it was drained,
+    or a second ``close()``."""
+
+
+class ChanStatistics(NamedTuple):
+    """A snapshot of a channel's state (see :meth:`Chan.statistics`)."""
+
+    buffered: int
+    capacity: int
+    senders_waiting: int
+    receivers_waiting: int
+    closed: bool
+
+
+class _Entry:
+    """One waiter queued on one channel (a select queues one per case)."""
+
+    __slots__ = ("chan", "waiter", "index", "value", "queued", "dead")
+
+    def __init__(self, chan: Chan[Any], waiter: Waiter, index: int, value: Any) -> None:
+        self.chan = chan
+        self.waiter = waiter
+        self.index = index
+        self.value = value
+        self.queued = True  # in chan's queue; only changed under chan's lock
+        self.dead = False  # owner gave up; counted in chan._dead
+
+
+_COMPACT_AT = 64
+
+
+def check_timeout(timeout: float | None) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
+    if not timeout >= 0:  # also NaN
+        raise ValueError(f"timeout must be >= 0, got {timeout!r}")
+
+
+class Chan(Generic[T]):
+    """A Go channel usable from threads, asyncio and trio at the same time.
+
+    ``Chan(capacity=0)``: ``capacity`` 0 is a rendezvous; ``n > 0`` buffers up
+    to ``n`` values. ``Chan[int]`` for typing.
+    """
+
+    __slots__ = ("_lock", "_buf", "_cap", "_recvq", "_sendq", "_closed", "_dead", "__weakref__")
+
+    def __init__(self, capacity: int = 0) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"Chan(capacity) must be an int, not {type(capacity).__name__}")
+        if capacity < 0:
+            raise ValueError(f"Chan(capacity) must be >= 0, got {capacity}")
+        self._lock = allocate_lock()
+        self._buf: deque[T] = deque()
+        self._cap = capacity
+        self._recvq: deque[_Entry] = deque()
+        self._sendq: deque[_Entry] = deque()
+        self._closed = False
+        self._dead = 0
+
+    # ---- state under the lock ------------------------------------------------
+
+    def _offer(self, value: Any) -> Waiter | bool:
+        """Lock held. Hand ``value`` to a waiting receiver (return its waiter, to
+        wake once the lock is dropped) or buffer it (True); False: would block."""
+        if self._closed:
+            raise Closed("send on a closed channel")
+        q = self._recvq
+        while q:
+            e = q.popleft()
+            e.queued = False
+            if e.dead:
+                self._dead -= 1
+            elif e.waiter.try_claim((e.index, value, True)):
+                return e.waiter
+        if len(self._buf) < self._cap:
+            self._buf.append(value)
+            return True
+        return False
+
+    def _take(self) -> tuple[Any, bool, Waiter | None] | None:
+        """Lock held. ``(value, ok, waiter_to_wake)``, or None: would block."""
+        buf = self._buf
+        q = self._sendq
+        if buf:
+            value = buf.popleft()
+            while q:  # a blocked sender's value moves into the freed slot
+                e = q.popleft()
+                e.queued = False
+                if e.dead:
+                    self._dead -= 1
+                elif e.waiter.try_claim((e.index, None, True)):
+                    buf.append(e.value)
+                    return value, True, e.waiter
+            return value, True, None
+        while q:
+            e = q.popleft()
+            e.queued = False
+            if e.dead:
+                self._dead -= 1
+            elif e.waiter.try_claim((e.index, None, True)):
+                return e.value, True, e.waiter
+        if self._closed:
+            return None, False, None
+        return None
+
+    def _push_back(self, value: Any) -> Waiter | None:
+        """Lock held: undo a receive -- the value goes to the next live
+        receiver, or back to the front of the buffer (even past capacity, or
+        on a rendezvous channel: it must not be lost). Returns a waiter to wake."""
+        q = self._recvq
+        while q:
+            e = q.popleft()
+            e.queued = False
+            if e.dead:
+                self._dead -= 1
+            elif e.waiter.try_claim((e.index, value, True)):
+                return e.waiter
+        self._buf.appendleft(value)
+        return None
+
+    def _enqueue(self, waiter: Waiter, index: int, kind: int, value: Any) -> _Entry:
+        """Lock held: queue a waiter (after finding nothing ready)."""
+        e = _Entry(self, waiter, index, value)
+        (self._sendq if kind == SEND else self._recvq).append(e)
+        return e
+
+    def _forget(self, e: _Entry) -> None:
+        """Lock held: the owner of ``e`` gave up. O(1): mark it dead; the
+        queues are rebuilt when dead entries reach half of them."""
+        if not e.queued or e.dead:
+            return
+        e.dead = True
+        self._dead += 1
+        if self._dead >= _COMPACT_AT and self._dead * 2 >= len(self._recvq) + len(self._sendq):
+            for q in (self._recvq, self._sendq):
+                live = [x for x in q if not x.dead]
+                for x in q:
+                    if x.dead:
+                        x.queued = False
+                q.clear()
+                q.extend(live)
+            self._dead = 0
+
+    # ---- public API -------------------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        """Buffer size; 0 for a rendezvous channel."""
+        return self._cap
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called (values may still be buffered)."""
+        return self._closed
+
+    def __len__(self) -> int:
+        """Values buffered now."""
+        return len(self._buf)
+
+    def send(self, value: T, *, timeout: float | None = None, ctx: Context | None = None) -> None:
+        """Send ``value``; block until a receiver takes it (rendezvous) or it is buffered.
+
+        Raises :class:`Closed` if the channel is or becomes closed before the
+        value is delivered, ``TimeoutError`` after ``timeout`` seconds, and
+        ``ctx.err()`` when ``ctx`` ends first. In each case nothing was sent.
+        """
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            with self._lock:
+                r = self._offer(value)
+            if r is True:
+                return
+            if r is not False:
+                r.wake()  # type: ignore[union-attr]
+                return
+        _result(block(((self, SEND, value),), timeout, ctx, "Chan.send()"), ctx)
+
+    def recv(self, *, timeout: float | None = None, ctx: Context | None = None) -> T:
+        """Receive the next value; raise :class:`Closed` once closed and drained.
+
+        ``TimeoutError`` after ``timeout`` seconds and ``ctx.err()`` when ``ctx``
+        ends first; in both cases nothing was consumed.
+        """
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            with self._lock:
+                r = self._take()
+            if r is not None:
+                if r[2] is not None:
+                    r[2].wake()
+                if r[1]:
+                    return r[0]  # type: ignore[no-any-return]
+                raise Closed("receive from a closed channel")
+        _, value, ok = _result(block(((self, RECV, None),), timeout, ctx, "Chan.recv()"), ctx)
+        if not ok:
+            raise Closed("receive from a closed channel")
+        return value  # type: ignore[no-any-return]
+
+    def recv_ok(self, *, timeout: float | None = None, ctx: Context | None = None) -> tuple[T | None, bool]:
+        """``(value, True)``, or ``(None, False)`` once the channel is closed and drained."""
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            with self._lock:
+                r = self._take()
+            if r is not None:
+                if r[2] is not None:
+                    r[2].wake()
+                return r[0], r[1]
+        _, value, ok = _result(block(((self, RECV, None),), timeout, ctx, "Chan.recv_ok()"), ctx)
+        return value, ok
+
+    async def send_async(self, value: T, *, timeout: float | None = None, ctx: Context | None = None) -> None:
+        """Async twin of :meth:`send`. Cancelled: nothing was sent."""
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            with self._lock:
+                r = self._offer(value)
+            if r is True:
+                return
+            if r is not False:
+                r.wake()  # type: ignore[union-attr]
+                return
+        _result(await block_async(((self, SEND, value),), timeout, ctx), ctx)
+
+    async def recv_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> T:
+        """Async twin of :meth:`recv`. Cancelled: nothing was consumed."""
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            with self._lock:
+                r = self._take()
+            if r is not None:
+                if r[2] is not None:
+                    r[2].wake()
+                if r[1]:
+                    return r[0]  # type: ignore[no-any-return]
+                raise Closed("receive from a closed channel")
+        _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx), ctx)
+        if not ok:
+            raise Closed("receive from a closed channel")
+        return value  # type: ignore[no-any-return]
+
+    async def recv_ok_async(
+        self, *, timeout: float | None = None, ctx: Context | None = None
+    ) -> tuple[T | None, bool]:
+        """Async twin of :meth:`recv_ok`."""
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            with self._lock:
+                r = self._take()
+            if r is not None:
+                if r[2] is not None:
+                    r[2].wake()
+                return r[0], r[1]
+        _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx), ctx)
+        return value, ok
+
+    def close(self) -> None:
+        """Close the channel. Waiting receivers wake and see it closed once the
+        buffer is drained; waiting senders raise :class:`Closed`. Closing twice
+        raises :class:`Closed`."""
+        with self._lock:
+            if self._closed:
+                raise Closed("close of a closed channel")
+            self._closed = True
+            waiting = list(self._recvq) + list(self._sendq)
+            for e in waiting:
+                e.queued = False
+            self._recvq.clear()
+            self._sendq.clear()
+            self._dead = 0
+        woken = [e.waiter for e in waiting if not e.dead and e.waiter.try_claim((e.index, None, False))]
+        for w in woken:
+            w.wake()
+
+    def statistics(self) -> ChanStatistics:
+        """Buffered values, capacity, live waiting senders and receivers, closed."""
+        with self._lock:
+            dead_r = sum(1 for e in self._recvq if e.dead) if self._dead else 0
+            dead_s = self._dead - dead_r
+            return ChanStatistics(
+                buffered=len(self._buf),
+                capacity=self._cap,
+                senders_waiting=len(self._sendq) - dead_s,
+                receivers_waiting=len(self._recvq) - dead_r,
+                closed=self._closed,
+            )
+
+    def __iter__(self) -> Iterator[T]:
+        """``for v in ch:`` receives until the channel is closed and drained."""
+        while True:
+            value, ok = self.recv_ok()
+            if not ok:
+                return
+            yield value  # type: ignore[misc]
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        """``async for v in ch:`` receives until the channel is closed and drained."""
+        return _AsyncIter(self)
+
+    def __repr__(self) -> str:
+        s = self.statistics()
+        state = "closed" if s.closed else "open"
+        return (
+            f"<gocon.Chan capacity={s.capacity} buffered={s.buffered} {state} "
+            f"senders_waiting={s.senders_waiting} receivers_waiting={s.receivers_waiting}>"
+        )
+
+
+class _AsyncIter(Generic[T]):
+    __slots__ = ("_ch",)
+
+    def __init__(self, ch: Chan[T]) -> None:
+        self._ch = ch
+
+    def __aiter__(self) -> _AsyncIter[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        value, ok = await self._ch.recv_ok_async()
+        if not ok:
+            raise StopAsyncIteration
+        return value  # type: ignore[return-value]
+
+
+# ---- blocking machinery, shared by Chan and select ------------------------------
+
+Case = tuple[Chan[Any], int, Any]  # (channel, RECV/RECV_OK/SEND, value to send)
+
+
+_SEND_CLOSED: Any = object()  # result value of a send case woken by close()
+
+
+def _result(r: tuple[int, Any, bool], ctx: Context | None) -> tuple[int, Any, bool]:
+    """Turn a block() result into the exception it stands for, if any."""
+    if r[0] == -2:  # the ctx.done() case fired
+        raise ctx.err()  # type: ignore[union-attr,misc]
+    if r[1] is _SEND_CLOSED:
+        raise Closed("send on a closed channel")
+    return r
+
+
+def _with_ctx(cases: Sequence[Case], ctx: Context | None) -> tuple[Sequence[Case], int]:
+    if ctx is None:
+        return cases, len(cases)
+    return (*cases, (ctx.done(), RECV, None)), len(cases)
+
+
+def _arm(cases: Sequence[Case], waiter: Waiter) -> tuple[tuple[int, Any, bool] | None, list[_Entry]]:
+    """Complete one ready case, or queue ``waiter`` on every case's channel.
+
+    All channels involved are locked together, in ``id()`` order (the one
+    global lock order: no other code path holds two channel locks at once), so
+    no case can become ready between the check and the queueing. Cases are
+    examined in a random order: among ready cases each is equally likely.
+    """
+    n = len(cases)
+    if n == 1:
+        order: Sequence[int] = (0,)
+        chans: list[Chan[Any]] = [cases[0][0]]
+    else:
+        order = random.sample(range(n), n)
+        chans = sorted({id(c[0]): c[0] for c in cases}.values(), key=id)
+    for ch in chans:
+        ch._lock.acquire()
+    wake: Waiter | None = None
+    result: tuple[int, Any, bool] | None = None
+    try:
+        for i in order:
+            ch, kind, value = cases[i]
+            if kind == SEND:
+                r = ch._offer(value)
+                if r is not False:
+                    wake = None if r is True else r  # type: ignore[assignment]
+                    result = (i, None, True)
+                    break
+            else:
+                t = ch._take()
+                if t is not None:
+                    wake = t[2]
+                    result = (i, t[0], t[1])
+                    break
+        else:
+            return None, [ch._enqueue(waiter, i, kind, value) for i, (ch, kind, value) in enumerate(cases)]
+    finally:
+        for ch in reversed(chans):
+            ch._lock.release()
+    if wake is not None:
+        wake.wake()
+    return result, []
+
+
+def disarm(entries: list[_Entry]) -> None:
+    """Take a finished waiter's remaining entries off their channels."""
+    for e in entries:
+        if e.queued:
+            ch = e.chan
+            with ch._lock:
+                ch._forget(e)
+
+
+def block(cases: Sequence[Case], timeout: float | None, ctx: Context | None, what: str) -> tuple[int, Any, bool]:
+    """Block the calling thread until one case completes.
+
+    Returns ``(index, value, ok)``; index -2 means ``ctx`` ended. For a send
+    case that failed because the channel closed, value is ``_SEND_CLOSED``.
+    """
+    check_timeout(timeout)
+    check_can_block(what)
+    all_cases, ctx_index = _with_ctx(cases, ctx)
+    waiter = ThreadWaiter()
+    r, entries = _arm(all_cases, waiter)
+    if r is None:
+        if not waiter.park(timeout) and waiter.try_claim(TIMEOUT):
+            disarm(entries)
+            raise TimeoutError(f"{what} timed out after {timeout} s")
+        r = waiter.result
+        disarm(entries)
+    return _classify(r, cases, ctx_index, len(all_cases))
+
+
+def _classify(r: tuple[int, Any, bool], cases: Sequence[Case], ctx_index: int, n: int) -> tuple[int, Any, bool]:
+    i, value, ok = r
+    if i == ctx_index and ctx_index < n:
+        return -2, None, False
+    if cases[i][1] == SEND and not ok:
+        return i, _SEND_CLOSED, False
+    return r
+
+
+async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context | None) -> tuple[int, Any, bool]:
+    """Async twin of :func:`block`, for asyncio and trio tasks."""
+    check_timeout(timeout)
+    all_cases, ctx_index = _with_ctx(cases, ctx)
+    waiter = current_async_waiter()
+    r, entries = _arm(all_cases, waiter)
+    if r is None:
+        if isinstance(waiter, AsyncioWaiter):
+            r = await _park_asyncio(waiter, entries, timeout, all_cases)
+        else:
+            r = await _park_trio(waiter, entries, timeout)
+    return _classify(r, cases, ctx_index, len(all_cases))
+
+
+def _expire(waiter: Waiter, entries: list[_Entry]) -> None:
+    if waiter.try_claim(TIMEOUT):
+        disarm(entries)
+        waiter.wake()
+
+
+def _is_anyio_cancellation(exc: BaseException | None) -> bool:
+    # anyio marks the cancellations its cancel scopes deliver by their
+    # message (and checks them the same way); frameworks may re-raise a new
+    # CancelledError, so look down the __context__ chain too.
+    while isinstance(exc, asyncio.CancelledError):
+        msg = exc.args[0] if exc.args else None
+        if isinstance(msg, str) and msg.startswith(("Cancelled via cancel scope ", "Cancelled by cancel scope ")):
+            return True
+        exc = exc.__context__
+    return False
+
+
+async def _park_asyncio(
+    waiter: AsyncioWaiter, entries: list[_Entry], timeout: float | None, cases: Sequence[Case]
+) -> Any:
+    handle = None if timeout is None else waiter.loop.call_later(timeout, _expire, waiter, entries)
+    try:
+        await waiter.fut
+    except asyncio.CancelledError as exc:
+        if waiter.try_claim(CANCELLED):
+            disarm(entries)  # nothing happened: the cancellation stands
+            raise
+        disarm(entries)
+        if waiter.result is TIMEOUT:
+            raise  # the timeout fired first: nothing happened either
+        # A counterpart completed the operation as the cancellation arrived.
+        i, value, ok = waiter.result
+        ch, kind, _ = cases[i]
+        if kind != SEND:
+            # A receive: undo it (the value goes to the next receiver or back
+            # to the front of the buffer) and let the cancellation stand.
+            if ok:
+                with ch._lock:
+                    w = ch._push_back(value)
+                if w is not None:
+                    w.wake()
+            raise
+        if not ok:
+            raise  # a send refused by close(): nothing was delivered
+        # A send that was delivered cannot be undone: it wins, and the
+        # cancellation is delivered at the task's next await. An anyio cancel
+        # scope re-delivers by itself while the task stays inside it; a native
+        # asyncio cancellation is edge-triggered, so it is re-armed here with
+        # the task's cancel count unchanged (asyncio.timeout() still works).
+        if not _is_anyio_cancellation(exc):
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+                task.cancel(exc.args[0] if exc.args else None)
+        return waiter.result
+    finally:
+        if handle is not None:
+            handle.cancel()
+    r = waiter.result
+    if r is TIMEOUT:
+        raise TimeoutError(f"timed out after {timeout} s")
+    disarm(entries)
+    return r
+
+
+async def _park_trio(waiter: Waiter, entries: list[_Entry], timeout: float | None) -> Any:
+    import trio
+
+    def abort(raise_cancel: Any) -> trio.lowlevel.Abort:
+        # Runs in the trio thread when the task is cancelled. If a counterpart
+        # already claimed the waiter, its wake-up is on the way: refuse, and
+        # trio delivers the cancellation at the next checkpoint.
+        if waiter.try_claim(CANCELLED):
+            disarm(entries)
+            return trio.lowlevel.Abort.SUCCEEDED
+        return trio.lowlevel.Abort.FAILED
+
+    if timeout is None:
+        await trio.lowlevel.wait_task_rescheduled(abort)
+    else:
+        with trio.move_on_after(timeout) as scope:
+            await trio.lowlevel.wait_task_rescheduled(abort)
+        if scope.cancelled_caught:
+            raise TimeoutError(f"timed out after {timeout} s")
+    disarm(entries)
+    return waiter.result
+
