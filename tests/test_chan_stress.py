@@ -14,7 +14,7 @@ import pytest
 from gocon import Chan, ChanStatistics, Closed, select, select_async
 
 N_ITEMS = 120_000
-WORLDS = ("thread", "asyncio", "trio")
+WORLDS = ("thread", "asyncio", "trio", "asyncio-native")
 
 
 class Ledger:
@@ -114,10 +114,54 @@ async def async_consumer(ch: Chan[int], ledger: Ledger, seed: int) -> None:
         ledger.got.append(v)
 
 
+async def native_producer(ch: Chan[int], ids: range, seed: int) -> None:
+    """Plain asyncio cancellation: wait_for (a separate task on 3.11) and
+    asyncio.timeout (the same task); a TimeoutError means nothing was sent."""
+    rng = random.Random(seed)
+    for v in ids:
+        while True:
+            r = rng.random()
+            try:
+                if r < 0.2:
+                    await asyncio.wait_for(ch.send_async(v), rng.choice((0.0001, 0.001)))
+                elif r < 0.4:
+                    async with asyncio.timeout(rng.choice((0.0001, 0.001))):
+                        await ch.send_async(v)
+                else:
+                    await ch.send_async(v)
+                break
+            except TimeoutError:
+                continue
+
+
+async def native_consumer(ch: Chan[int], ledger: Ledger, seed: int) -> None:
+    rng = random.Random(seed)
+    while True:
+        r = rng.random()
+        try:
+            if r < 0.2:
+                v, ok = await asyncio.wait_for(ch.recv_ok_async(), rng.choice((0.0001, 0.001)))
+            elif r < 0.3:
+                task = asyncio.ensure_future(ch.recv_ok_async())
+                await asyncio.sleep(0)
+                task.cancel()
+                try:
+                    v, ok = await task
+                except asyncio.CancelledError:
+                    continue  # cancelled: nothing was consumed
+            else:
+                v, ok = await ch.recv_ok_async()
+        except TimeoutError:
+            continue
+        if not ok:
+            return
+        ledger.got.append(v)
+
+
 def run_world(world: str, fn, *args) -> None:
     if world == "thread":
         fn(*args)
-    elif world == "asyncio":
+    elif world.startswith("asyncio"):
         asyncio.run(fn(*args))
     else:
         import trio
@@ -139,6 +183,7 @@ def _as_async_group(fn, jobs):
 def test_every_item_received_exactly_once_across_worlds(cap):
     ch: Chan[int] = Chan(cap)
     # Two producers and two consumers per world; async ones share a loop.
+    # (asyncio-native uses asyncio's own cancellation: wait_for, timeout, cancel.)
     n_producers = 2 * len(WORLDS)
     producers = []
     consumers = []
@@ -154,8 +199,9 @@ def test_every_item_received_exactly_once_across_worlds(cap):
             producers += [threading.Thread(target=thread_producer, args=a) for a in p_jobs]
             consumers += [threading.Thread(target=thread_consumer, args=a) for a in c_jobs]
         else:
-            producers.append(threading.Thread(target=run_world, args=(world, _as_async_group(async_producer, p_jobs))))
-            consumers.append(threading.Thread(target=run_world, args=(world, _as_async_group(async_consumer, c_jobs))))
+            prod, cons = (native_producer, native_consumer) if world == "asyncio-native" else (async_producer, async_consumer)
+            producers.append(threading.Thread(target=run_world, args=(world, _as_async_group(prod, p_jobs))))
+            consumers.append(threading.Thread(target=run_world, args=(world, _as_async_group(cons, c_jobs))))
     for t in consumers + producers:
         t.start()
     for t in producers:

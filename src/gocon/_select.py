@@ -31,7 +31,7 @@ import random
 from types import MethodType
 from typing import TYPE_CHECKING, Any, Final
 
-from .chan import RECV, RECV_OK, SEND, Chan, _result, block, block_async, check_timeout
+from .chan import BLOCKED, RECV, RECV_OK, SEND, TOOK, Chan, _result, block, block_async, check_timeout
 
 if TYPE_CHECKING:
     from .context import Context
@@ -115,11 +115,11 @@ def _poll(parsed: list[tuple[Chan[Any], int, Any]]) -> tuple[int, Any] | None:
                 return i, None
         else:
             with ch._lock:
-                t = ch._take()
-            if t is not None:
-                if t[2] is not None:
-                    t[2].wake()
-                return i, _value(kind, t[0], t[1])
+                state, got, w = ch._take()
+            if w is not None:
+                w.wake()
+            if state != BLOCKED:
+                return i, _value(kind, got, state == TOOK)
     return None
 
 

@@ -34,12 +34,21 @@ from typing import Any
 #: Results a waiter can be claimed with besides a case result.
 TIMEOUT: Any = object()
 CANCELLED: Any = object()
+#: The value part of a case result meaning "your case may be ready now: try
+#: again" (a send told that room or a receiver appeared).
+RETRY: Any = object()
 
 
 class Waiter:
     """Base: the claim slot. Subclasses implement ``wake``."""
 
     __slots__ = ("_slot",)
+
+    #: A parked sender whose value may be taken by a counterpart directly.
+    #: asyncio senders set it False: asyncio may throw CancelledError into a
+    #: task whose operation already completed, and a delivered value cannot be
+    #: taken back -- so they are told to retry instead (see chan.py).
+    direct_send = True
 
     def __init__(self) -> None:
         self._slot: dict[str, Any] = {}
@@ -88,6 +97,7 @@ class AsyncioWaiter(Waiter):
     """Parks an asyncio task on a future of the running loop."""
 
     __slots__ = ("loop", "fut", "thread")
+    direct_send = False
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
@@ -172,6 +182,7 @@ def check_can_block(what: str) -> None:
 
 __all__ = [
     "CANCELLED",
+    "RETRY",
     "TIMEOUT",
     "AsyncioWaiter",
     "ThreadWaiter",

@@ -25,17 +25,28 @@ bounded channel cannot starve its consumers for long; insert a checkpoint
 yourself if a loop over an always-ready channel must stay cancellable.
 
 Implementation: one lock per channel, never held across a blocking call, an
-await, or a wake-up. Invariants under that lock: live receivers wait only
-while the buffer is empty and no live sender waits; live senders wait only
-while the buffer is full (or the channel is a rendezvous) and no live receiver
-waits. Queued entries whose owner gave up stay in the queue marked dead and are
-skipped, so removal is O(1); the queues are compacted when dead entries pile up.
+await, or a wake-up. Invariants under that lock, for queued live entries:
+receivers wait only while the buffer is empty and no sender waits; senders
+wait only while the buffer is full (or the channel is a rendezvous) and no
+receiver waits. Queued entries whose owner gave up stay in the queue marked
+dead and are skipped, so removal is O(1); the queues are compacted when dead
+entries pile up.
+
+A parked sender normally hands its value over directly: the receiver claims
+it and takes the value. An asyncio sender is the exception (asyncio can throw
+CancelledError into a task whose operation already completed, and a delivered
+value cannot be taken back): it is only *told to retry* (claimed with RETRY)
+and delivers its value itself when it runs, as asyncio.Queue does. A RETRY
+notice is never dropped: a waiter that does not use it (it was cancelled,
+timed out, or completed another select case) passes it to the next sender
+(``_settle``), so a receiver cannot be left waiting beside a waiting sender.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import time
 from _thread import allocate_lock
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -43,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from ._waiter import (
     CANCELLED,
+    RETRY,
     TIMEOUT,
     AsyncioWaiter,
     ThreadWaiter,
@@ -91,6 +103,7 @@ class _Entry:
 
 
 _COMPACT_AT = 64
+TOOK, CLOSED, BLOCKED = 0, 1, 2
 
 
 def check_timeout(timeout: float | None) -> None:
@@ -144,30 +157,68 @@ class Chan(Generic[T]):
             return True
         return False
 
-    def _take(self) -> tuple[Any, bool, Waiter | None] | None:
-        """Lock held. ``(value, ok, waiter_to_wake)``, or None: would block."""
+    def _take(self) -> tuple[int, Any, Waiter | None]:
+        """Lock held. ``(state, value, waiter_to_wake)`` with state TOOK, CLOSED
+        or BLOCKED; a sender may need waking in every state."""
         buf = self._buf
-        q = self._sendq
         if buf:
             value = buf.popleft()
-            while q:  # a blocked sender's value moves into the freed slot
-                e = q.popleft()
-                e.queued = False
-                if e.dead:
-                    self._dead -= 1
-                elif e.waiter.try_claim((e.index, None, True)):
-                    buf.append(e.value)
-                    return value, True, e.waiter
-            return value, True, None
+            # A pushed-back value may hold the buffer past capacity: refill only into room.
+            return TOOK, value, self._refill() if self._sendq and len(buf) < self._cap else None
+        q = self._sendq
         while q:
             e = q.popleft()
             e.queued = False
             if e.dead:
                 self._dead -= 1
-            elif e.waiter.try_claim((e.index, None, True)):
-                return e.value, True, e.waiter
+                continue
+            w = e.waiter
+            if w.direct_send:
+                if w.try_claim((e.index, None, True)):
+                    return TOOK, e.value, w
+            elif w.try_claim((e.index, RETRY, True)):
+                return BLOCKED, None, w  # it will come back and hand the value over
         if self._closed:
-            return None, False, None
+            return CLOSED, None, None
+        return BLOCKED, None, None
+
+    def _refill(self) -> Waiter | None:
+        """Lock held, the buffer has room: the first live sender moves its value
+        in (or, for an asyncio sender, is told to retry). Returns it, to wake."""
+        q = self._sendq
+        while q:
+            e = q.popleft()
+            e.queued = False
+            if e.dead:
+                self._dead -= 1
+                continue
+            w = e.waiter
+            if w.direct_send:
+                if w.try_claim((e.index, None, True)):
+                    self._buf.append(e.value)
+                    return w
+            elif w.try_claim((e.index, RETRY, True)):
+                return w
+        return None
+
+    def _settle(self) -> Waiter | None:
+        """Lock held: a RETRY notice was not used; if a sender could now
+        proceed (room in the buffer, or a live receiver waiting), tell the
+        first live sender to retry. Returns it, to wake."""
+        if not self._sendq:
+            return None
+        if len(self._buf) >= self._cap and not any(
+            not e.dead and not e.waiter.claimed for e in self._recvq
+        ):
+            return None
+        q = self._sendq
+        while q:
+            e = q.popleft()
+            e.queued = False
+            if e.dead:
+                self._dead -= 1
+            elif e.waiter.try_claim((e.index, RETRY, True)):
+                return e.waiter
         return None
 
     def _push_back(self, value: Any) -> Waiter | None:
@@ -253,12 +304,12 @@ class Chan(Generic[T]):
             check_timeout(timeout)
         if ctx is None:
             with self._lock:
-                r = self._take()
-            if r is not None:
-                if r[2] is not None:
-                    r[2].wake()
-                if r[1]:
-                    return r[0]  # type: ignore[no-any-return]
+                state, value, w = self._take()
+            if w is not None:
+                w.wake()
+            if state == TOOK:
+                return value  # type: ignore[no-any-return]
+            if state == CLOSED:
                 raise Closed("receive from a closed channel")
         _, value, ok = _result(block(((self, RECV, None),), timeout, ctx, "Chan.recv()"), ctx)
         if not ok:
@@ -271,11 +322,11 @@ class Chan(Generic[T]):
             check_timeout(timeout)
         if ctx is None:
             with self._lock:
-                r = self._take()
-            if r is not None:
-                if r[2] is not None:
-                    r[2].wake()
-                return r[0], r[1]
+                state, value, w = self._take()
+            if w is not None:
+                w.wake()
+            if state != BLOCKED:
+                return value, state == TOOK
         _, value, ok = _result(block(((self, RECV, None),), timeout, ctx, "Chan.recv_ok()"), ctx)
         return value, ok
 
@@ -299,12 +350,12 @@ class Chan(Generic[T]):
             check_timeout(timeout)
         if ctx is None:
             with self._lock:
-                r = self._take()
-            if r is not None:
-                if r[2] is not None:
-                    r[2].wake()
-                if r[1]:
-                    return r[0]  # type: ignore[no-any-return]
+                state, value, w = self._take()
+            if w is not None:
+                w.wake()
+            if state == TOOK:
+                return value  # type: ignore[no-any-return]
+            if state == CLOSED:
                 raise Closed("receive from a closed channel")
         _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx), ctx)
         if not ok:
@@ -319,11 +370,11 @@ class Chan(Generic[T]):
             check_timeout(timeout)
         if ctx is None:
             with self._lock:
-                r = self._take()
-            if r is not None:
-                if r[2] is not None:
-                    r[2].wake()
-                return r[0], r[1]
+                state, value, w = self._take()
+            if w is not None:
+                w.wake()
+            if state != BLOCKED:
+                return value, state == TOOK
         _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx), ctx)
         return value, ok
 
@@ -435,31 +486,34 @@ def _arm(cases: Sequence[Case], waiter: Waiter) -> tuple[tuple[int, Any, bool] |
         chans = sorted({id(c[0]): c[0] for c in cases}.values(), key=id)
     for ch in chans:
         ch._lock.acquire()
-    wake: Waiter | None = None
+    wakes: list[Waiter] = []
     result: tuple[int, Any, bool] | None = None
+    entries: list[_Entry] = []
     try:
         for i in order:
             ch, kind, value = cases[i]
             if kind == SEND:
                 r = ch._offer(value)
                 if r is not False:
-                    wake = None if r is True else r  # type: ignore[assignment]
+                    if r is not True:
+                        wakes.append(r)  # type: ignore[arg-type]
                     result = (i, None, True)
                     break
             else:
-                t = ch._take()
-                if t is not None:
-                    wake = t[2]
-                    result = (i, t[0], t[1])
+                state, got, w = ch._take()
+                if w is not None:
+                    wakes.append(w)
+                if state != BLOCKED:
+                    result = (i, got, state == TOOK)
                     break
         else:
-            return None, [ch._enqueue(waiter, i, kind, value) for i, (ch, kind, value) in enumerate(cases)]
+            entries = [ch._enqueue(waiter, i, kind, value) for i, (ch, kind, value) in enumerate(cases)]
     finally:
         for ch in reversed(chans):
             ch._lock.release()
-    if wake is not None:
-        wake.wake()
-    return result, []
+        for w in wakes:
+            w.wake()
+    return result, entries
 
 
 def disarm(entries: list[_Entry]) -> None:
@@ -471,6 +525,42 @@ def disarm(entries: list[_Entry]) -> None:
                 ch._forget(e)
 
 
+def _settle_chan(ch: Chan[Any]) -> None:
+    """Pass on a RETRY notice that will not be used."""
+    with ch._lock:
+        w = ch._settle()
+    if w is not None:
+        w.wake()
+
+
+def _undo(waiter: Waiter, entries: list[_Entry], cases: Sequence[Case]) -> None:
+    """The caller is abandoning a parked operation (cancelled, interrupted).
+    Either nothing happened -- we claim the waiter ourselves -- or it did and
+    is undone: a received value goes back to the channel, an unused RETRY
+    notice is passed on. (A parked sender's value is never delivered behind
+    its back unless it can report success: see Waiter.direct_send.)"""
+    if waiter.try_claim(CANCELLED):
+        disarm(entries)
+        return
+    disarm(entries)
+    r = waiter.result
+    if r is TIMEOUT or r is CANCELLED:
+        return
+    i, value, ok = r
+    ch, kind, _ = cases[i]
+    if value is RETRY:
+        _settle_chan(ch)
+    elif kind != SEND and ok:
+        with ch._lock:
+            w = ch._push_back(value)
+        if w is not None:
+            w.wake()
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
 def block(cases: Sequence[Case], timeout: float | None, ctx: Context | None, what: str) -> tuple[int, Any, bool]:
     """Block the calling thread until one case completes.
 
@@ -480,15 +570,35 @@ def block(cases: Sequence[Case], timeout: float | None, ctx: Context | None, wha
     check_timeout(timeout)
     check_can_block(what)
     all_cases, ctx_index = _with_ctx(cases, ctx)
-    waiter = ThreadWaiter()
-    r, entries = _arm(all_cases, waiter)
-    if r is None:
-        if not waiter.park(timeout) and waiter.try_claim(TIMEOUT):
-            disarm(entries)
-            raise TimeoutError(f"{what} timed out after {timeout} s")
-        r = waiter.result
-        disarm(entries)
-    return _classify(r, cases, ctx_index, len(all_cases))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    notice: Chan[Any] | None = None  # a channel whose RETRY notice we hold
+    try:
+        while True:
+            waiter = ThreadWaiter()
+            r, entries = _arm(all_cases, waiter)
+            if notice is not None:
+                if r is None or all_cases[r[0]][0] is not notice:
+                    _settle_chan(notice)
+                notice = None
+            if r is None:
+                try:
+                    parked = waiter.park(_remaining(deadline))
+                except BaseException:  # e.g. KeyboardInterrupt while parked
+                    _undo(waiter, entries, all_cases)
+                    raise
+                if not parked and waiter.try_claim(TIMEOUT):
+                    disarm(entries)
+                    raise TimeoutError(f"{what} timed out after {timeout} s")
+                r = waiter.result
+                disarm(entries)
+                if r[1] is RETRY:
+                    notice = all_cases[r[0]][0]
+                    continue
+            return _classify(r, cases, ctx_index, len(all_cases))
+    except BaseException:
+        if notice is not None:
+            _settle_chan(notice)
+        raise
 
 
 def _classify(r: tuple[int, Any, bool], cases: Sequence[Case], ctx_index: int, n: int) -> tuple[int, Any, bool]:
@@ -504,14 +614,29 @@ async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context
     """Async twin of :func:`block`, for asyncio and trio tasks."""
     check_timeout(timeout)
     all_cases, ctx_index = _with_ctx(cases, ctx)
-    waiter = current_async_waiter()
-    r, entries = _arm(all_cases, waiter)
-    if r is None:
-        if isinstance(waiter, AsyncioWaiter):
-            r = await _park_asyncio(waiter, entries, timeout, all_cases)
-        else:
-            r = await _park_trio(waiter, entries, timeout)
-    return _classify(r, cases, ctx_index, len(all_cases))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    notice: Chan[Any] | None = None
+    try:
+        while True:
+            waiter = current_async_waiter()
+            r, entries = _arm(all_cases, waiter)
+            if notice is not None:
+                if r is None or all_cases[r[0]][0] is not notice:
+                    _settle_chan(notice)
+                notice = None
+            if r is None:
+                if isinstance(waiter, AsyncioWaiter):
+                    r = await _park_asyncio(waiter, entries, _remaining(deadline), all_cases)
+                else:
+                    r = await _park_trio(waiter, entries, _remaining(deadline), all_cases)
+                if r[1] is RETRY:
+                    notice = all_cases[r[0]][0]
+                    continue
+            return _classify(r, cases, ctx_index, len(all_cases))
+    except BaseException:
+        if notice is not None:
+            _settle_chan(notice)
+        raise
 
 
 def _expire(waiter: Waiter, entries: list[_Entry]) -> None:
@@ -520,56 +645,19 @@ def _expire(waiter: Waiter, entries: list[_Entry]) -> None:
         waiter.wake()
 
 
-def _is_anyio_cancellation(exc: BaseException | None) -> bool:
-    # anyio marks the cancellations its cancel scopes deliver by their
-    # message (and checks them the same way); frameworks may re-raise a new
-    # CancelledError, so look down the __context__ chain too.
-    while isinstance(exc, asyncio.CancelledError):
-        msg = exc.args[0] if exc.args else None
-        if isinstance(msg, str) and msg.startswith(("Cancelled via cancel scope ", "Cancelled by cancel scope ")):
-            return True
-        exc = exc.__context__
-    return False
-
-
 async def _park_asyncio(
     waiter: AsyncioWaiter, entries: list[_Entry], timeout: float | None, cases: Sequence[Case]
 ) -> Any:
     handle = None if timeout is None else waiter.loop.call_later(timeout, _expire, waiter, entries)
     try:
         await waiter.fut
-    except asyncio.CancelledError as exc:
-        if waiter.try_claim(CANCELLED):
-            disarm(entries)  # nothing happened: the cancellation stands
-            raise
-        disarm(entries)
-        if waiter.result is TIMEOUT:
-            raise  # the timeout fired first: nothing happened either
-        # A counterpart completed the operation as the cancellation arrived.
-        i, value, ok = waiter.result
-        ch, kind, _ = cases[i]
-        if kind != SEND:
-            # A receive: undo it (the value goes to the next receiver or back
-            # to the front of the buffer) and let the cancellation stand.
-            if ok:
-                with ch._lock:
-                    w = ch._push_back(value)
-                if w is not None:
-                    w.wake()
-            raise
-        if not ok:
-            raise  # a send refused by close(): nothing was delivered
-        # A send that was delivered cannot be undone: it wins, and the
-        # cancellation is delivered at the task's next await. An anyio cancel
-        # scope re-delivers by itself while the task stays inside it; a native
-        # asyncio cancellation is edge-triggered, so it is re-armed here with
-        # the task's cancel count unchanged (asyncio.timeout() still works).
-        if not _is_anyio_cancellation(exc):
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
-                task.cancel(exc.args[0] if exc.args else None)
-        return waiter.result
+    except BaseException:
+        # Cancelled: asyncio may throw this even though a counterpart already
+        # completed the operation. Receives are undone, asyncio senders are
+        # never handed over behind their back: the cancellation always stands
+        # and nothing happened.
+        _undo(waiter, entries, cases)
+        raise
     finally:
         if handle is not None:
             handle.cancel()
@@ -580,25 +668,30 @@ async def _park_asyncio(
     return r
 
 
-async def _park_trio(waiter: Waiter, entries: list[_Entry], timeout: float | None) -> Any:
+async def _park_trio(waiter: Waiter, entries: list[_Entry], timeout: float | None, cases: Sequence[Case]) -> Any:
     import trio
 
     def abort(raise_cancel: Any) -> trio.lowlevel.Abort:
         # Runs in the trio thread when the task is cancelled. If a counterpart
         # already claimed the waiter, its wake-up is on the way: refuse, and
-        # trio delivers the cancellation at the next checkpoint.
+        # trio delivers the cancellation at the task's next checkpoint, after
+        # the completed operation returns (trio's own guarantee).
         if waiter.try_claim(CANCELLED):
             disarm(entries)
             return trio.lowlevel.Abort.SUCCEEDED
         return trio.lowlevel.Abort.FAILED
 
-    if timeout is None:
-        await trio.lowlevel.wait_task_rescheduled(abort)
-    else:
-        with trio.move_on_after(timeout) as scope:
+    try:
+        if timeout is None:
             await trio.lowlevel.wait_task_rescheduled(abort)
-        if scope.cancelled_caught:
-            raise TimeoutError(f"timed out after {timeout} s")
+        else:
+            with trio.move_on_after(timeout) as scope:
+                await trio.lowlevel.wait_task_rescheduled(abort)
+            if scope.cancelled_caught:
+                raise TimeoutError(f"timed out after {timeout} s")
+    except BaseException:
+        if not waiter.claimed or waiter.result is not CANCELLED:  # pragma: no cover - KeyboardInterrupt
+            _undo(waiter, entries, cases)
+        raise
     disarm(entries)
     return waiter.result
-
