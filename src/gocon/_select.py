@@ -49,8 +49,8 @@ class _Default:
 #: The ``default`` case of a select: fires (index -1) when no other case is ready.
 default: Final = _Default()
 
-_RECV_FUNCS = (Chan.recv, Chan.recv_async)
-_RECV_OK_FUNCS = (Chan.recv_ok, Chan.recv_ok_async)
+# Which bound methods make which case (the async twins are accepted too).
+_RECV_KINDS = {Chan.recv: RECV, Chan.recv_async: RECV, Chan.recv_ok: RECV_OK, Chan.recv_ok_async: RECV_OK}
 _SEND_FUNCS = (Chan.send, Chan.send_async)
 
 
@@ -60,33 +60,31 @@ def _bad(i: int, case: object) -> TypeError:
     )
 
 
-def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Chan[Any], int, Any]], list[int], bool]:
+def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Chan[Any], int, Any]], int]:
+    """Cases as (channel, kind, value), and the position of ``default`` (-1: none)."""
     parsed: list[tuple[Chan[Any], int, Any]] = []
-    where: list[int] = []
-    has_default = False
-    for i, case in enumerate(cases):
-        if type(case) is MethodType and isinstance(case.__self__, Chan):
-            f = case.__func__
-            if f in _RECV_FUNCS:
-                parsed.append((case.__self__, RECV, None))
-            elif f in _RECV_OK_FUNCS:
-                parsed.append((case.__self__, RECV_OK, None))
-            else:
+    default_at = -1
+    i = -1
+    for case in cases:
+        i += 1
+        if type(case) is MethodType:
+            kind = _RECV_KINDS.get(case.__func__)
+            ch = case.__self__
+            if kind is None or not isinstance(ch, Chan):
                 raise _bad(i, case)
+            parsed.append((ch, kind, None))
         elif type(case) is tuple and len(case) == 2:
             m = case[0]
-            if type(m) is not MethodType or not isinstance(m.__self__, Chan) or m.__func__ not in _SEND_FUNCS:
+            if type(m) is not MethodType or m.__func__ not in _SEND_FUNCS or not isinstance(m.__self__, Chan):
                 raise _bad(i, case)
             parsed.append((m.__self__, SEND, case[1]))
         elif case is default:
-            if has_default:
+            if default_at >= 0:
                 raise TypeError("select has more than one default case")
-            has_default = True
-            continue
+            default_at = i
         else:
             raise _bad(i, case)
-        where.append(i)
-    return parsed, where, has_default
+    return parsed, default_at
 
 
 def _value(kind: int, value: Any, ok: bool) -> Any:
@@ -106,16 +104,26 @@ def _poll(parsed: list[tuple[Chan[Any], int, Any]]) -> tuple[int, Any] | None:
         order = random.sample(range(n), n)
     for i in order:
         ch, kind, value = parsed[i]
+        lock = ch._lock
         if kind == SEND:
-            with ch._lock:
+            lock.acquire()
+            try:
                 r = ch._offer(value)
+            finally:
+                lock.release()
             if r is not False:
                 if r is not True:
                     r.wake()  # type: ignore[union-attr]
                 return i, None
         else:
-            with ch._lock:
+            lock.acquire()
+            try:
+                if ch._buf and not ch._sendq:  # fast path, as in Chan.recv
+                    got = ch._buf.popleft()
+                    return i, ((got, True) if kind == RECV_OK else got)
                 state, got, w = ch._take()
+            finally:
+                lock.release()
             if w is not None:
                 w.wake()
             if state != BLOCKED:
@@ -123,34 +131,39 @@ def _poll(parsed: list[tuple[Chan[Any], int, Any]]) -> tuple[int, Any] | None:
     return None
 
 
-def _prepare(cases: tuple[Any, ...], timeout: float | None, ctx: Context | None) -> tuple[Any, ...]:
-    check_timeout(timeout)
-    parsed, where, has_default = _parse(cases)
-    if not parsed and not has_default and timeout is None and ctx is None:
+def _check(parsed: list[Any], default_at: int, timeout: float | None, ctx: Context | None) -> None:
+    if not parsed and default_at < 0 and timeout is None and ctx is None:
         raise ValueError("select() with no cases, no default, no timeout and no ctx would block forever")
-    return parsed, where, has_default
 
 
 def select(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
     """Complete exactly one of ``cases`` (see the module docstring); block if
     none is ready and there is no ``default``."""
-    parsed, where, has_default = _prepare(cases, timeout, ctx)
+    if timeout is not None:
+        check_timeout(timeout)
+    parsed, default_at = _parse(cases)
     hit = _poll(parsed)
     if hit is not None:
-        return where[hit[0]], hit[1]
-    if has_default:
+        i = hit[0]
+        return (i + 1 if 0 <= default_at <= i else i), hit[1]
+    if default_at >= 0:
         return -1, None
+    _check(parsed, default_at, timeout, ctx)
     i, value, ok = _result(block(parsed, timeout, ctx, "select()"), ctx)
-    return where[i], _value(parsed[i][1], value, ok)
+    return i, _value(parsed[i][1], value, ok)
 
 
 async def select_async(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
     """Async twin of :func:`select`, for asyncio and trio tasks."""
-    parsed, where, has_default = _prepare(cases, timeout, ctx)
+    if timeout is not None:
+        check_timeout(timeout)
+    parsed, default_at = _parse(cases)
     hit = _poll(parsed)
     if hit is not None:
-        return where[hit[0]], hit[1]
-    if has_default:
+        i = hit[0]
+        return (i + 1 if 0 <= default_at <= i else i), hit[1]
+    if default_at >= 0:
         return -1, None
+    _check(parsed, default_at, timeout, ctx)
     i, value, ok = _result(await block_async(parsed, timeout, ctx), ctx)
-    return where[i], _value(parsed[i][1], value, ok)
+    return i, _value(parsed[i][1], value, ok)

@@ -285,8 +285,16 @@ class Chan(Generic[T]):
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()  # (explicit acquire/release: 2x cheaper than `with`)
+            try:
+                # Fast path: room in the buffer and nobody to hand over to.
+                if not self._recvq and len(self._buf) < self._cap and not self._closed:
+                    self._buf.append(value)
+                    return
                 r = self._offer(value)
+            finally:
+                lock.release()
             if r is True:
                 return
             if r is not False:
@@ -303,8 +311,14 @@ class Chan(Generic[T]):
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()
+            try:
+                if self._buf and not self._sendq:  # fast path: a buffered value, no blocked sender
+                    return self._buf.popleft()  # type: ignore[no-any-return]
                 state, value, w = self._take()
+            finally:
+                lock.release()
             if w is not None:
                 w.wake()
             if state == TOOK:
@@ -321,8 +335,14 @@ class Chan(Generic[T]):
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()
+            try:
+                if self._buf and not self._sendq:  # fast path: a buffered value, no blocked sender
+                    return self._buf.popleft(), True
                 state, value, w = self._take()
+            finally:
+                lock.release()
             if w is not None:
                 w.wake()
             if state != BLOCKED:
@@ -335,8 +355,16 @@ class Chan(Generic[T]):
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()  # (explicit acquire/release: 2x cheaper than `with`)
+            try:
+                # Fast path: room in the buffer and nobody to hand over to.
+                if not self._recvq and len(self._buf) < self._cap and not self._closed:
+                    self._buf.append(value)
+                    return
                 r = self._offer(value)
+            finally:
+                lock.release()
             if r is True:
                 return
             if r is not False:
@@ -349,8 +377,14 @@ class Chan(Generic[T]):
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()
+            try:
+                if self._buf and not self._sendq:  # fast path: a buffered value, no blocked sender
+                    return self._buf.popleft()  # type: ignore[no-any-return]
                 state, value, w = self._take()
+            finally:
+                lock.release()
             if w is not None:
                 w.wake()
             if state == TOOK:
@@ -369,8 +403,14 @@ class Chan(Generic[T]):
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()
+            try:
+                if self._buf and not self._sendq:  # fast path: a buffered value, no blocked sender
+                    return self._buf.popleft(), True
                 state, value, w = self._take()
+            finally:
+                lock.release()
             if w is not None:
                 w.wake()
             if state != BLOCKED:

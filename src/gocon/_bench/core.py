@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 #: Modules whose import registers scenarios.
-_MODULES = ("gocon._bench.pool",)
+_MODULES = ("gocon._bench.pool", "gocon._bench.chan")
 
 
 @dataclass
