@@ -175,7 +175,8 @@ def _thread_to_asyncio(kind: str) -> Any:
         async def main() -> int:
             loop = asyncio.get_running_loop()
             if kind == "queue":
-                q: asyncio.Queue[int] = asyncio.Queue(128)
+                # Unbounded: put_nowait on a full bounded queue would raise in the loop.
+                q: asyncio.Queue[int] = asyncio.Queue()
 
                 def produce() -> None:
                     # The usual recipe: every item crosses via call_soon_threadsafe.
