@@ -136,9 +136,9 @@ def _check(parsed: list[Any], default_at: int, timeout: float | None, ctx: Conte
         raise ValueError("select() with no cases, no default, no timeout and no ctx would block forever")
 
 
-def select(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
-    """Complete exactly one of ``cases`` (see the module docstring); block if
-    none is ready and there is no ``default``."""
+def _select_now(cases: tuple[Any, ...], timeout: float | None, ctx: Context | None) -> Any:
+    """The part of select that never blocks: parse, poll, default. Returns the
+    result, or the parsed cases when the caller must block."""
     if timeout is not None:
         check_timeout(timeout)
     parsed, default_at = _parse(cases)
@@ -148,22 +148,25 @@ def select(*cases: Any, timeout: float | None = None, ctx: Context | None = None
         return (i + 1 if 0 <= default_at <= i else i), hit[1]
     if default_at >= 0:
         return -1, None
-    _check(parsed, default_at, timeout, ctx)
+    if not parsed and timeout is None and ctx is None:
+        raise ValueError("select() with no cases, no default, no timeout and no ctx would block forever")
+    return parsed
+
+
+def select(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
+    """Complete exactly one of ``cases`` (see the module docstring); block if
+    none is ready and there is no ``default``."""
+    parsed = _select_now(cases, timeout, ctx)
+    if type(parsed) is tuple:
+        return parsed
     i, value, ok = _result(block(parsed, timeout, ctx, "select()"), ctx)
     return i, _value(parsed[i][1], value, ok)
 
 
 async def select_async(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
     """Async twin of :func:`select`, for asyncio and trio tasks."""
-    if timeout is not None:
-        check_timeout(timeout)
-    parsed, default_at = _parse(cases)
-    hit = _poll(parsed)
-    if hit is not None:
-        i = hit[0]
-        return (i + 1 if 0 <= default_at <= i else i), hit[1]
-    if default_at >= 0:
-        return -1, None
-    _check(parsed, default_at, timeout, ctx)
+    parsed = _select_now(cases, timeout, ctx)
+    if type(parsed) is tuple:
+        return parsed  # type: ignore[no-any-return]
     i, value, ok = _result(await block_async(parsed, timeout, ctx), ctx)
     return i, _value(parsed[i][1], value, ok)

@@ -120,6 +120,11 @@ class Chan(Generic[T]):
 
     ``Chan(capacity=0)``: ``capacity`` 0 is a rendezvous; ``n > 0`` buffers up
     to ``n`` values. ``Chan[int]`` for typing.
+
+    The fast paths (a buffered value, room in the buffer) are written out in
+    each public method and its async twin rather than shared through a
+    helper: one more Python call per operation measured ~15% on the
+    channel benchmarks.
     """
 
     __slots__ = ("_lock", "_buf", "_cap", "_recvq", "_sendq", "_closed", "_dead", "__weakref__")
