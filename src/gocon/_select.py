@@ -131,11 +131,6 @@ def _poll(parsed: list[tuple[Chan[Any], int, Any]]) -> tuple[int, Any] | None:
     return None
 
 
-def _check(parsed: list[Any], default_at: int, timeout: float | None, ctx: Context | None) -> None:
-    if not parsed and default_at < 0 and timeout is None and ctx is None:
-        raise ValueError("select() with no cases, no default, no timeout and no ctx would block forever")
-
-
 def _select_now(cases: tuple[Any, ...], timeout: float | None, ctx: Context | None) -> Any:
     """The part of select that never blocks: parse, poll, default. Returns the
     result, or the parsed cases when the caller must block."""
