@@ -11,11 +11,11 @@ asyncio task and a trio task receive. Blocking calls (``send``, ``recv``,
 ``timeout=`` (seconds) and ``ctx=`` (a :class:`gocon.Context`).
 
 Cancellation is atomic: a cancelled or timed-out ``recv_async`` consumes
-nothing, a cancelled or timed-out ``send_async`` delivers nothing. If the
-operation completed at the instant the cancellation arrived, the operation
-wins -- its value is returned -- and the cancellation is delivered at the
-task's next checkpoint (trio does this by itself; on asyncio the task is
-cancelled again). No value is ever lost or received twice.
+nothing, a cancelled or timed-out ``send_async`` delivers nothing. If a
+counterpart completed the operation at the instant the cancellation arrived:
+on trio the operation wins (its result is returned) and trio delivers the
+cancellation at the next checkpoint; on asyncio the cancellation stands and
+the operation is undone (see below). No value is ever lost or received twice.
 
 An async operation that can complete at once (a value is buffered, a
 receiver is waiting) completes without yielding to the event loop, as
@@ -44,24 +44,16 @@ timed out, or completed another select case) passes it to the next sender
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from _thread import allocate_lock
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from ._waiter import (
-    CANCELLED,
-    RETRY,
-    TIMEOUT,
-    AsyncioWaiter,
-    ThreadWaiter,
-    Waiter,
-    check_can_block,
-    current_async_waiter,
-)
+from ._park import disarm, park_async, park_thread, remaining
+from ._waiter import RETRY, ThreadWaiter, Waiter, check_can_block, current_async_waiter
 
 if TYPE_CHECKING:
     from .context import Context
@@ -251,7 +243,7 @@ class Chan(Generic[T]):
         """Lock held: the owner of ``e`` gave up. O(1): mark it dead; the
         queues are rebuilt when dead entries reach half of them."""
         if not e.queued or e.dead:
-            return
+            return None
         e.dead = True
         self._dead += 1
         if self._dead >= _COMPACT_AT and self._dead * 2 >= len(self._recvq) + len(self._sendq):
@@ -561,15 +553,6 @@ def _arm(cases: Sequence[Case], waiter: Waiter) -> tuple[tuple[int, Any, bool] |
     return result, entries
 
 
-def disarm(entries: list[_Entry]) -> None:
-    """Take a finished waiter's remaining entries off their channels."""
-    for e in entries:
-        if e.queued:
-            ch = e.chan
-            with ch._lock:
-                ch._forget(e)
-
-
 def _settle_chan(ch: Chan[Any]) -> None:
     """Pass on a RETRY notice that will not be used."""
     with ch._lock:
@@ -578,32 +561,23 @@ def _settle_chan(ch: Chan[Any]) -> None:
         w.wake()
 
 
-def _undo(waiter: Waiter, entries: list[_Entry], cases: Sequence[Case]) -> None:
-    """The caller is abandoning a parked operation (cancelled, interrupted).
-    Either nothing happened -- we claim the waiter ourselves -- or it did and
-    is undone: a received value goes back to the channel, an unused RETRY
-    notice is passed on. (A parked sender's value is never delivered behind
-    its back unless it can report success: see Waiter.direct_send.)"""
-    if waiter.try_claim(CANCELLED):
-        disarm(entries)
-        return
-    disarm(entries)
-    r = waiter.result
-    if r is TIMEOUT or r is CANCELLED:
-        return
+def _undo_case(cases: Sequence[Case], r: tuple[int, Any, bool]) -> None:
+    """A counterpart completed case ``r`` for a caller who gave up: a received
+    value goes back to the channel, an unused RETRY notice is passed on. (A
+    parked sender's value is never taken behind its back unless it can report
+    success: see Waiter.direct_send.)"""
     i, value, ok = r
     ch, kind, _ = cases[i]
     if value is RETRY:
         _settle_chan(ch)
     elif kind != SEND and ok:
-        with ch._lock:
+        ch._lock.acquire()
+        try:
             w = ch._push_back(value)
+        finally:
+            ch._lock.release()
         if w is not None:
             w.wake()
-
-
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 def block(cases: Sequence[Case], timeout: float | None, ctx: Context | None, what: str) -> tuple[int, Any, bool]:
@@ -616,6 +590,7 @@ def block(cases: Sequence[Case], timeout: float | None, ctx: Context | None, wha
     check_can_block(what)
     all_cases, ctx_index = _with_ctx(cases, ctx)
     deadline = None if timeout is None else time.monotonic() + timeout
+    on_lost = partial(_undo_case, all_cases)
     notice: Chan[Any] | None = None  # a channel whose RETRY notice we hold
     try:
         while True:
@@ -626,16 +601,7 @@ def block(cases: Sequence[Case], timeout: float | None, ctx: Context | None, wha
                     _settle_chan(notice)
                 notice = None
             if r is None:
-                try:
-                    parked = waiter.park(_remaining(deadline))
-                except BaseException:  # e.g. KeyboardInterrupt while parked
-                    _undo(waiter, entries, all_cases)
-                    raise
-                if not parked and waiter.try_claim(TIMEOUT):
-                    disarm(entries)
-                    raise TimeoutError(f"{what} timed out after {timeout} s")
-                r = waiter.result
-                disarm(entries)
+                r = park_thread(waiter, entries, remaining(deadline), on_lost, what)
                 if r[1] is RETRY:
                     notice = all_cases[r[0]][0]
                     continue
@@ -660,6 +626,7 @@ async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context
     check_timeout(timeout)
     all_cases, ctx_index = _with_ctx(cases, ctx)
     deadline = None if timeout is None else time.monotonic() + timeout
+    on_lost = partial(_undo_case, all_cases)
     notice: Chan[Any] | None = None
     try:
         while True:
@@ -670,10 +637,7 @@ async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context
                     _settle_chan(notice)
                 notice = None
             if r is None:
-                if isinstance(waiter, AsyncioWaiter):
-                    r = await _park_asyncio(waiter, entries, _remaining(deadline), all_cases)
-                else:
-                    r = await _park_trio(waiter, entries, _remaining(deadline), all_cases)
+                r = await park_async(waiter, entries, remaining(deadline), on_lost)
                 if r[1] is RETRY:
                     notice = all_cases[r[0]][0]
                     continue
@@ -682,61 +646,3 @@ async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context
         if notice is not None:
             _settle_chan(notice)
         raise
-
-
-def _expire(waiter: Waiter, entries: list[_Entry]) -> None:
-    if waiter.try_claim(TIMEOUT):
-        disarm(entries)
-        waiter.wake()
-
-
-async def _park_asyncio(
-    waiter: AsyncioWaiter, entries: list[_Entry], timeout: float | None, cases: Sequence[Case]
-) -> Any:
-    handle = None if timeout is None else waiter.loop.call_later(timeout, _expire, waiter, entries)
-    try:
-        await waiter.fut
-    except BaseException:
-        # Cancelled: asyncio may throw this even though a counterpart already
-        # completed the operation. Receives are undone, asyncio senders are
-        # never handed over behind their back: the cancellation always stands
-        # and nothing happened.
-        _undo(waiter, entries, cases)
-        raise
-    finally:
-        if handle is not None:
-            handle.cancel()
-    r = waiter.result
-    if r is TIMEOUT:
-        raise TimeoutError(f"timed out after {timeout} s")
-    disarm(entries)
-    return r
-
-
-async def _park_trio(waiter: Waiter, entries: list[_Entry], timeout: float | None, cases: Sequence[Case]) -> Any:
-    import trio
-
-    def abort(raise_cancel: Any) -> trio.lowlevel.Abort:
-        # Runs in the trio thread when the task is cancelled. If a counterpart
-        # already claimed the waiter, its wake-up is on the way: refuse, and
-        # trio delivers the cancellation at the task's next checkpoint, after
-        # the completed operation returns (trio's own guarantee).
-        if waiter.try_claim(CANCELLED):
-            disarm(entries)
-            return trio.lowlevel.Abort.SUCCEEDED
-        return trio.lowlevel.Abort.FAILED
-
-    try:
-        if timeout is None:
-            await trio.lowlevel.wait_task_rescheduled(abort)
-        else:
-            with trio.move_on_after(timeout) as scope:
-                await trio.lowlevel.wait_task_rescheduled(abort)
-            if scope.cancelled_caught:
-                raise TimeoutError(f"timed out after {timeout} s")
-    except BaseException:
-        if not waiter.claimed or waiter.result is not CANCELLED:  # pragma: no cover - KeyboardInterrupt
-            _undo(waiter, entries, cases)
-        raise
-    disarm(entries)
-    return waiter.result
