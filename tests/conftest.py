@@ -44,6 +44,14 @@ def wait_until(predicate, timeout=5.0):
 
 
 @pytest.fixture(autouse=True)
+def _short_worker_idle(monkeypatch):
+    """Idle gocon workers retire quickly, so the leak check below is fast."""
+    from gocon import _workers
+
+    monkeypatch.setattr(_workers, "IDLE_SECONDS", 0.05)
+
+
+@pytest.fixture(autouse=True)
 def _no_stray_threads_or_timers():
     """A test must not leave gocon waiters' helper threads or timers behind."""
     import threading

@@ -3,6 +3,8 @@
 * :class:`Pool`, :class:`BufferPool` -- Go's sync.Pool, on a native per-CPU core.
 * :class:`Chan`, :func:`select` -- Go channels for threads, asyncio and trio at once.
 * :class:`Context` and the ``with_*`` functions -- Go's context package.
+* :class:`ErrGroup`, :class:`Semaphore`, :class:`WaitGroup`, :class:`Once` --
+  Go's x/sync/errgroup, x/sync/semaphore and sync, for threads and tasks.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from .context import (
     with_timeout,
     with_value,
 )
+from .errgroup import ErrGroup
+from .once import Once
 from .pool import Pool
+from .semaphore import Semaphore
+from .waitgroup import WaitGroup
 
 try:
     __version__ = version("gocon")
@@ -40,7 +46,11 @@ __all__ = [
     "Closed",
     "Context",
     "DeadlineExceeded",
+    "ErrGroup",
+    "Once",
     "Pool",
+    "Semaphore",
+    "WaitGroup",
     "__version__",
     "background",
     "cause",

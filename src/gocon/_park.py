@@ -20,7 +20,7 @@ from ._waiter import CANCELLED, TIMEOUT, AsyncioWaiter, ThreadWaiter, Waiter
 
 
 class Entry(Protocol):
-    owner: Any
+    chan: Any  # the queue owner: a Chan or a Semaphore
     queued: bool
 
 

@@ -1,0 +1,287 @@
+"""ErrGroup: Go's golang.org/x/sync/errgroup for threads and async tasks.
+
+    group, ctx = ErrGroup.with_context(parent)
+    for url in urls:
+        group.go(fetch, ctx, url)    # a worker thread per call (reused)
+    group.wait()                     # raises the first error
+
+    async with ErrGroup() as g:      # coroutine functions run as tasks
+        g.go(fetch_async, url)       # sync callables run on worker threads
+                                     # without blocking the loop
+
+Semantics (Go's):
+
+* ``wait()`` waits for every function, then raises the first exception one of
+  them raised -- again on every later ``wait()``. The other exceptions are not
+  lost: they are in ``group.errors`` and listed in a note on the first one.
+* With ``with_context``, the first failure cancels the group's ``ctx`` (with
+  the exception as its cause, see ``gocon.cause``), and ``wait()`` returning
+  cancels it too. Nothing else is cancelled: siblings stop cooperatively by
+  watching ``ctx``, in threads and tasks alike.
+* ``set_limit(n)`` bounds the functions running at once; ``go`` then blocks
+  the calling thread until a slot frees (inside ``async with``, the task waits
+  for its slot instead, so the loop never blocks); ``try_go`` returns False.
+* ``KeyboardInterrupt`` and ``SystemExit`` raised in a function are never
+  swallowed: ``wait()`` raises them ahead of any ordinary exception, and in a
+  task they propagate through the task group as usual.
+* ``executor=``: any ``concurrent.futures.Executor`` (a ``ProcessPoolExecutor``,
+  or a cluster's executor such as Dask's) runs the sync functions instead of
+  gocon's worker threads, with the same semantics.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from concurrent.futures import Executor, Future
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import _workers
+from ._waiter import check_can_block
+from .context import background, with_cancel_cause
+from .semaphore import Semaphore
+from .waitgroup import WaitGroup
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["ErrGroup"]
+
+
+class ErrGroup:
+    """A group of functions whose first error is reported and cancels the group's context."""
+
+    def __init__(self, *, executor: Executor | None = None) -> None:
+        if executor is not None and not isinstance(executor, Executor):
+            raise TypeError(f"executor must be a concurrent.futures.Executor, not {type(executor).__name__}")
+        self._executor = executor
+        self._lock = threading.Lock()
+        self._wg = WaitGroup()
+        self._sem: Semaphore | None = None
+        self._errors: list[BaseException] = []
+        self._fatal: BaseException | None = None
+        self._noted = 0
+        self._cancel: Callable[..., None] | None = None
+        self._tg: Any = None
+        self._loop_thread: int | None = None
+        self._tasks_pending = 0  # tasks counted in _wg whose finally has not run
+
+    @classmethod
+    def with_context(cls, parent: Context | None = None, *, executor: Executor | None = None) -> tuple[ErrGroup, Context]:
+        """A group and a context derived from ``parent`` that is cancelled at
+        the group's first failure or when ``wait`` returns."""
+        ctx, cancel = with_cancel_cause(parent if parent is not None else background())
+        group = cls(executor=executor)
+        group._cancel = cancel
+        return group, ctx
+
+    # ---- bookkeeping ------------------------------------------------------------
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Every exception the functions raised, in the order they were raised."""
+        with self._lock:
+            return list(self._errors)
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._lock:
+            self._errors.append(exc)
+            first = len(self._errors) == 1
+            if not isinstance(exc, Exception) and self._fatal is None:
+                self._fatal = exc
+        if first and self._cancel is not None:
+            self._cancel(exc)
+
+    def _finish_wait(self) -> None:
+        """After every function ended: cancel the context and raise."""
+        if self._cancel is not None:
+            self._cancel()
+        with self._lock:
+            errors = list(self._errors)
+            fatal = self._fatal
+        if not errors:
+            return
+        first = fatal if fatal is not None else errors[0]
+        others = [e for e in errors if e is not first]
+        if len(others) > self._noted and hasattr(first, "add_note"):
+            for e in others[self._noted :]:
+                first.add_note(f"ErrGroup: another function also failed: {type(e).__name__}: {e}")
+            self._noted = len(others)
+        raise first
+
+    def _check_fn(self, fn: Any) -> None:
+        if not callable(fn):
+            raise TypeError(f"ErrGroup.go() needs a callable, not {type(fn).__name__}")
+
+    def _in_loop(self) -> bool:
+        return self._tg is not None and threading.get_ident() == self._loop_thread
+
+    # ---- starting functions --------------------------------------------------------
+
+    def go(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``fn(*args, **kwargs)`` in the group (see the module docstring)."""
+        self._check_fn(fn)
+        if self._in_loop():
+            self._start_task(fn, args, kwargs, slot_taken=False)
+            return
+        if inspect.iscoroutinefunction(fn):
+            raise RuntimeError("coroutine functions run as tasks: use `async with ErrGroup() as g:` and call g.go() inside it")
+        if self._sem is not None:
+            self._sem.acquire()
+        self._start_thread(fn, args, kwargs)
+
+    def try_go(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Like :meth:`go`, but return False instead of waiting for a free slot."""
+        self._check_fn(fn)
+        if not self._in_loop() and inspect.iscoroutinefunction(fn):
+            raise RuntimeError("coroutine functions run as tasks: use `async with ErrGroup() as g:` and call g.go() inside it")
+        if self._sem is not None and not self._sem.try_acquire():
+            return False
+        if self._in_loop():
+            self._start_task(fn, args, kwargs, slot_taken=True)
+        else:
+            self._start_thread(fn, args, kwargs)
+        return True
+
+    def set_limit(self, n: int) -> None:
+        """Run at most ``n`` functions at once (``-1``: no limit). Not while
+        functions are running."""
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"set_limit(n): n must be an int, not {type(n).__name__}")
+        if n == 0 or n < -1:
+            raise ValueError(f"set_limit(n): n must be >= 1, or -1 for no limit; got {n}")
+        if self._wg.count:
+            raise RuntimeError(f"set_limit() while {self._wg.count} function(s) of the group are active")
+        self._sem = None if n == -1 else Semaphore(n)
+
+    def _release_slot(self) -> None:
+        if self._sem is not None:
+            self._sem.release()
+
+    def _start_thread(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._wg.add(1)
+        if self._executor is not None:
+            try:
+                fut = self._executor.submit(fn, *args, **kwargs)
+            except BaseException:
+                self._release_slot()
+                self._wg.done()
+                raise
+            fut.add_done_callback(self._executor_done)
+            return
+
+        def job() -> None:
+            try:
+                fn(*args, **kwargs)
+            except BaseException as exc:
+                self._fail(exc)
+            finally:
+                self._release_slot()
+                self._wg.done()
+
+        _workers.submit(job)
+
+    def _executor_done(self, fut: Future[Any]) -> None:
+        try:
+            exc = None if fut.cancelled() else fut.exception()
+            if fut.cancelled():
+                from concurrent.futures import CancelledError
+
+                exc = CancelledError("the executor cancelled the function")
+            if exc is not None:
+                self._fail(exc)
+        finally:
+            self._release_slot()
+            self._wg.done()
+
+    def _start_task(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], slot_taken: bool) -> None:
+        import anyio
+
+        self._wg.add(1)
+        self._tasks_pending += 1
+        is_async = inspect.iscoroutinefunction(fn)
+
+        async def task() -> None:
+            have_slot = slot_taken
+            self._tasks_pending -= 1  # from here on, the finally below accounts for it
+            try:
+                if self._sem is not None and not have_slot:
+                    await self._sem.acquire_async()
+                    have_slot = True
+                if is_async:
+                    await fn(*args, **kwargs)
+                elif self._executor is not None:
+                    import asyncio
+
+                    fut = self._executor.submit(fn, *args, **kwargs)
+                    await anyio.to_thread.run_sync(fut.result) if _is_trio() else await asyncio.wrap_future(fut)
+                else:
+                    await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+            except Exception as exc:
+                self._fail(exc)  # siblings are not cancelled: only the ctx is
+            finally:
+                if have_slot:
+                    self._release_slot()
+                self._wg.done()
+
+        self._tg.start_soon(task)
+
+    # ---- waiting -------------------------------------------------------------------------
+
+    def wait(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
+        """Wait for every function; raise the first exception (see the module docstring)."""
+        if self._wg.count:
+            check_can_block("ErrGroup.wait()")
+        self._wg.wait(timeout=timeout, ctx=ctx)
+        self._finish_wait()
+
+    async def wait_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
+        """Async twin of :meth:`wait`."""
+        await self._wg.wait_async(timeout=timeout, ctx=ctx)
+        self._finish_wait()
+
+    def __enter__(self) -> ErrGroup:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if e is not None:
+            if self._cancel is not None:
+                self._cancel(e)  # the body failed: tell the functions to stop
+            self._wg.wait()
+            return
+        self.wait()
+
+    async def __aenter__(self) -> ErrGroup:
+        import anyio
+
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._loop_thread = threading.get_ident()
+        return self
+
+    async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if e is not None and self._cancel is not None:
+            self._cancel(e)
+        tg, self._tg = self._tg, None
+        try:
+            await tg.__aexit__(t, e, tb)
+        finally:
+            self._loop_thread = None
+            # A task cancelled before it ever ran never reached its finally.
+            leftover, self._tasks_pending = self._tasks_pending, 0
+            if leftover:
+                self._wg.add(-leftover)
+        await self._wg.wait_async()  # functions sent to threads or an executor
+        if e is None:
+            self._finish_wait()
+
+    def __repr__(self) -> str:
+        return f"<gocon.ErrGroup active={self._wg.count} errors={len(self._errors)}>"
+
+
+def _is_trio() -> bool:
+    import sniffio
+
+    return sniffio.current_async_library() == "trio"

@@ -1,0 +1,278 @@
+"""Semaphore: Go's golang.org/x/sync/semaphore -- weighted, strictly FIFO.
+
+    sem = Semaphore(10)              # e.g. 10 MiB of buffers, or 10 slots
+    sem.acquire(4)                   # block until 4 units are free
+    try:
+        ...
+    finally:
+        sem.release(4)
+
+    async with sem:                  # one unit, from asyncio or trio
+        ...
+
+Threads, asyncio tasks and trio tasks may wait on the same semaphore.
+Waiters are served strictly in arrival order: a large request at the head
+blocks smaller ones behind it even when they would fit, so a large request is
+never starved by a stream of small ones (Go's notifyWaiters makes the same
+trade: fairness over utilisation). A waiter that times out or is cancelled
+leaves the queue in O(1), and if it was at the head the waiters behind it are
+served at once if they now fit.
+
+Cancellation is atomic: a cancelled or timed-out ``acquire_async`` holds
+nothing. (If the units were granted at the instant the cancellation arrived,
+trio returns normally and delivers the cancellation at the next checkpoint;
+asyncio gives the units back and lets the cancellation stand.)
+
+Invariant, under the lock: ``0 <= held <= size``, and the first live waiter
+needs more than ``size - held`` (otherwise it would have been granted).
+"""
+
+from __future__ import annotations
+
+from _thread import allocate_lock
+from collections import deque
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ._park import disarm, park_async, park_thread
+from ._waiter import ThreadWaiter, Waiter, check_can_block, current_async_waiter
+from .chan import RECV, check_timeout
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["Semaphore", "SemaphoreStatistics"]
+
+
+class SemaphoreStatistics(NamedTuple):
+    size: int
+    held: int
+    waiters: int
+
+
+class _Wait:
+    """One queued acquire (or one registration on a ctx's done channel)."""
+
+    __slots__ = ("chan", "waiter", "index", "value", "queued", "dead")
+
+    def __init__(self, owner: Any, waiter: Waiter, n: int) -> None:
+        self.chan = owner
+        self.waiter = waiter
+        self.index = 0
+        self.value = n
+        self.queued = True
+        self.dead = False
+
+
+def _check_size(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
+    return n
+
+
+class Semaphore:
+    """A weighted semaphore of ``size`` units with FIFO waiters."""
+
+    __slots__ = ("_lock", "_size", "_held", "_waiters", "_dead", "__weakref__")
+
+    def __init__(self, size: int) -> None:
+        _check_size(size, "Semaphore(size)")
+        if size <= 0:
+            raise ValueError(f"Semaphore(size) must be >= 1, got {size}")
+        self._lock = allocate_lock()
+        self._size = size
+        self._held = 0
+        self._waiters: deque[_Wait] = deque()
+        self._dead = 0
+
+    # ---- under the lock ------------------------------------------------------
+
+    def _grant(self) -> list[Waiter]:
+        """Lock held: serve waiters from the head while they fit (FIFO: stop at
+        the first that does not). Returns the waiters to wake."""
+        wakes: list[Waiter] = []
+        q = self._waiters
+        while q:
+            e = q[0]
+            if e.dead:
+                q.popleft()
+                e.queued = False
+                self._dead -= 1
+                continue
+            if self._size - self._held < e.value:
+                break
+            q.popleft()
+            e.queued = False
+            if e.waiter.try_claim((0, None, True)):
+                self._held += e.value
+                wakes.append(e.waiter)
+        return wakes
+
+    def _forget(self, e: _Wait) -> list[Waiter]:
+        """Lock held: a waiter gave up. O(1); if it headed the queue, the ones
+        behind it may fit now."""
+        if not e.queued or e.dead:
+            return []
+        e.dead = True
+        self._dead += 1
+        if self._dead > 64 and self._dead * 2 > len(self._waiters):
+            live = [x for x in self._waiters if not x.dead]
+            for x in self._waiters:
+                if x.dead:
+                    x.queued = False
+            self._waiters = deque(live)
+            self._dead = 0
+        return self._grant()
+
+    def _check_n(self, n: Any) -> int:
+        _check_size(n, "n")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        if n > self._size:
+            raise ValueError(f"cannot acquire {n} units from a Semaphore of size {self._size}: it would never succeed")
+        return n
+
+    # ---- API --------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def try_acquire(self, n: int = 1) -> bool:
+        """Take ``n`` units if they are free and nobody is waiting; never blocks."""
+        self._check_n(n)
+        self._lock.acquire()
+        try:
+            if len(self._waiters) == self._dead and self._size - self._held >= n:
+                self._held += n
+                return True
+            return False
+        finally:
+            self._lock.release()
+
+    def _enqueue(self, n: int, waiter: Waiter, ctx: Context | None) -> list[Any] | None:
+        """Take the units now (None) or queue ``waiter`` (its entries)."""
+        self._lock.acquire()
+        try:
+            if len(self._waiters) == self._dead and self._size - self._held >= n:
+                self._held += n
+                return None
+            e = _Wait(self, waiter, n)
+            self._waiters.append(e)
+        finally:
+            self._lock.release()
+        entries: list[Any] = [e]
+        if ctx is not None:
+            done = ctx.done()
+            done._lock.acquire()
+            try:
+                if done._closed:
+                    closed = True
+                else:
+                    closed = False
+                    entries.append(done._enqueue(waiter, 1, RECV, None))
+            finally:
+                done._lock.release()
+            if closed and waiter.try_claim((1, None, False)):
+                disarm(entries)  # gives back nothing: we never held the units
+                waiter.wake()  # so the park below returns at once
+        return entries
+
+    def acquire(self, n: int = 1, *, timeout: float | None = None, ctx: Context | None = None) -> None:
+        """Block until ``n`` units are free and every earlier waiter was served.
+
+        ``TimeoutError`` after ``timeout`` seconds, ``ctx.err()`` when ``ctx``
+        ends first; in both cases nothing is held.
+        """
+        self._check_n(n)
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:  # fast path
+            self._lock.acquire()
+            try:
+                if len(self._waiters) == self._dead and self._size - self._held >= n:
+                    self._held += n
+                    return
+            finally:
+                self._lock.release()
+        elif ctx.err() is not None:
+            raise ctx.err()  # type: ignore[misc]
+        check_can_block("Semaphore.acquire()")
+        waiter = ThreadWaiter()
+        entries = self._enqueue(n, waiter, ctx)
+        if entries is None:
+            return
+        r = park_thread(waiter, entries, timeout, lambda r: self._undo(r, n), "Semaphore.acquire()")
+        self._result(r, ctx)
+
+    async def acquire_async(self, n: int = 1, *, timeout: float | None = None, ctx: Context | None = None) -> None:
+        """Async twin of :meth:`acquire`. Cancelled: nothing is held."""
+        self._check_n(n)
+        if timeout is not None:
+            check_timeout(timeout)
+        if ctx is None:
+            self._lock.acquire()
+            try:
+                if len(self._waiters) == self._dead and self._size - self._held >= n:
+                    self._held += n
+                    return
+            finally:
+                self._lock.release()
+        elif ctx.err() is not None:
+            raise ctx.err()  # type: ignore[misc]
+        waiter = current_async_waiter()
+        entries = self._enqueue(n, waiter, ctx)
+        if entries is None:
+            return
+        r = await park_async(waiter, entries, timeout, lambda r: self._undo(r, n))
+        self._result(r, ctx)
+
+    def _undo(self, r: Any, n: int) -> None:
+        """The units were granted to a caller who gave up: give them back."""
+        if r[0] == 0 and r[2]:
+            self.release(n)
+
+    def _result(self, r: Any, ctx: Context | None) -> None:
+        if r[0] == 1:  # ctx.done() closed
+            raise ctx.err()  # type: ignore[union-attr,misc]
+
+    def release(self, n: int = 1) -> None:
+        """Give back ``n`` units and serve the waiters that now fit, in order.
+        Releasing more than is held raises ``ValueError`` (and changes nothing)."""
+        _check_size(n, "n")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        self._lock.acquire()
+        try:
+            if n > self._held:
+                raise ValueError(f"released {n} units but only {self._held} are held")
+            self._held -= n
+            wakes = self._grant() if self._waiters else ()
+        finally:
+            self._lock.release()
+        for w in wakes:
+            w.wake()
+
+    def statistics(self) -> SemaphoreStatistics:
+        """Size, units held, live waiters."""
+        with self._lock:
+            return SemaphoreStatistics(self._size, self._held, len(self._waiters) - self._dead)
+
+    def __enter__(self) -> Semaphore:
+        self.acquire()
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+    async def __aenter__(self) -> Semaphore:
+        await self.acquire_async()
+        return self
+
+    async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        s = self.statistics()
+        return f"<gocon.Semaphore size={s.size} held={s.held} waiters={s.waiters}>"
+
