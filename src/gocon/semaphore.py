@@ -184,17 +184,19 @@ class Semaphore:
         ``TimeoutError`` after ``timeout`` seconds, ``ctx.err()`` when ``ctx``
         ends first; in both cases nothing is held.
         """
-        self._check_n(n)
+        if n.__class__ is not int or n < 0 or n > self._size:
+            self._check_n(n)
         if timeout is not None:
             check_timeout(timeout)
-        if ctx is None:  # fast path
-            self._lock.acquire()
+        if ctx is None:  # fast path: free units and nobody queued ahead of us
+            lock = self._lock
+            lock.acquire()
             try:
                 if len(self._waiters) == self._dead and self._size - self._held >= n:
                     self._held += n
                     return
             finally:
-                self._lock.release()
+                lock.release()
         elif ctx.err() is not None:
             raise ctx.err()  # type: ignore[misc]
         check_can_block("Semaphore.acquire()")
@@ -207,17 +209,19 @@ class Semaphore:
 
     async def acquire_async(self, n: int = 1, *, timeout: float | None = None, ctx: Context | None = None) -> None:
         """Async twin of :meth:`acquire`. Cancelled: nothing is held."""
-        self._check_n(n)
+        if n.__class__ is not int or n < 0 or n > self._size:
+            self._check_n(n)
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            self._lock.acquire()
+            lock = self._lock
+            lock.acquire()
             try:
                 if len(self._waiters) == self._dead and self._size - self._held >= n:
                     self._held += n
                     return
             finally:
-                self._lock.release()
+                lock.release()
         elif ctx.err() is not None:
             raise ctx.err()  # type: ignore[misc]
         waiter = current_async_waiter()
@@ -239,17 +243,20 @@ class Semaphore:
     def release(self, n: int = 1) -> None:
         """Give back ``n`` units and serve the waiters that now fit, in order.
         Releasing more than is held raises ``ValueError`` (and changes nothing)."""
-        _check_size(n, "n")
-        if n < 0:
+        if n.__class__ is not int or n < 0:
+            _check_size(n, "n")
             raise ValueError(f"n must be >= 0, got {n}")
-        self._lock.acquire()
+        lock = self._lock
+        lock.acquire()
         try:
             if n > self._held:
                 raise ValueError(f"released {n} units but only {self._held} are held")
             self._held -= n
-            wakes = self._grant() if self._waiters else ()
+            if not self._waiters:
+                return
+            wakes = self._grant()
         finally:
-            self._lock.release()
+            lock.release()
         for w in wakes:
             w.wake()
 

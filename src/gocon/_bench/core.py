@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 #: Modules whose import registers scenarios.
-_MODULES = ("gocon._bench.pool", "gocon._bench.chan")
+_MODULES = ("gocon._bench.pool", "gocon._bench.chan", "gocon._bench.groups")
 
 
 @dataclass

@@ -1,0 +1,157 @@
+"""Scenarios for Semaphore and ErrGroup against the stdlib."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..errgroup import ErrGroup
+from ..semaphore import Semaphore
+from .core import Scenario, register, simple
+
+G1 = "semaphore acquire+release, one thread"
+
+
+def _sem_one_thread(kind: str) -> Any:
+    s: Any = threading.Semaphore(4) if kind == "threading" else Semaphore(4)
+
+    def run(ops: int) -> None:
+        acquire, release = s.acquire, s.release
+        for _ in range(ops):
+            acquire()
+            release()
+        if not acquire(timeout=1) if kind == "threading" else not s.try_acquire():
+            raise AssertionError("units leaked")
+        release()
+
+    return simple(run)
+
+
+register(Scenario(G1, "threading.Semaphore", lambda: _sem_one_thread("threading"), ops=50_000, baseline=True))
+register(Scenario(G1, "gocon.Semaphore", lambda: _sem_one_thread("gocon"), ops=50_000))
+
+G2 = "semaphore acquire+release, one asyncio task"
+
+
+def _sem_asyncio(kind: str) -> Any:
+    def run(ops: int) -> None:
+        async def main() -> None:
+            if kind == "asyncio":
+                s: Any = asyncio.Semaphore(4)
+                acquire = s.acquire
+            else:
+                s = Semaphore(4)
+                acquire = s.acquire_async
+            release = s.release
+            for _ in range(ops):
+                await acquire()
+                release()
+
+        asyncio.run(main())
+
+    return simple(run)
+
+
+register(Scenario(G2, "asyncio.Semaphore", lambda: _sem_asyncio("asyncio"), ops=50_000, baseline=True))
+register(Scenario(G2, "gocon.Semaphore", lambda: _sem_asyncio("gocon"), ops=50_000))
+
+G3 = "4 threads on a semaphore of 2"
+
+
+def _sem_contended(kind: str) -> Any:
+    def run(ops: int) -> None:
+        s: Any = threading.Semaphore(2) if kind == "threading" else Semaphore(2)
+        inside = [0]
+        bad: list[int] = []
+
+        def worker() -> None:
+            for _ in range(ops // 4):
+                s.acquire()
+                inside[0] += 1
+                if inside[0] > 2:
+                    bad.append(inside[0])
+                inside[0] -= 1
+                s.release()
+
+        ts = [threading.Thread(target=worker) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        if bad:
+            raise AssertionError(f"{max(bad)} holders of a semaphore of 2")
+
+    return simple(run)
+
+
+register(Scenario(G3, "threading.Semaphore(2)", lambda: _sem_contended("threading"), ops=40_000, baseline=True))
+register(Scenario(G3, "gocon.Semaphore(2)", lambda: _sem_contended("gocon"), ops=40_000))
+
+G4 = "spawn+join async tasks"
+
+
+def _spawn(kind: str) -> Any:
+    def run(ops: int) -> None:
+        done = [0]
+
+        async def job() -> None:
+            done[0] += 1
+
+        async def main() -> None:
+            if kind == "taskgroup":
+                async with asyncio.TaskGroup() as tg:
+                    for _ in range(ops):
+                        tg.create_task(job())
+            elif kind == "anyio":
+                import anyio
+
+                async with anyio.create_task_group() as atg:
+                    for _ in range(ops):
+                        atg.start_soon(job)
+            else:
+                async with ErrGroup() as g:
+                    for _ in range(ops):
+                        g.go(job)
+
+        asyncio.run(main())
+        if done[0] != ops:
+            raise AssertionError(f"{done[0]} of {ops} tasks ran")
+
+    return simple(run)
+
+
+register(Scenario(G4, "asyncio.TaskGroup", lambda: _spawn("taskgroup"), ops=2_000, baseline=True))
+register(Scenario(G4, "anyio task group", lambda: _spawn("anyio"), ops=2_000))
+register(Scenario(G4, "gocon.ErrGroup", lambda: _spawn("errgroup"), ops=2_000))
+
+G5 = "2,000 sync calls in a group"
+
+
+def _calls(kind: str) -> Any:
+    def run(ops: int) -> None:
+        hits = [0]
+        lock = threading.Lock()
+
+        def job() -> None:
+            with lock:
+                hits[0] += 1
+
+        if kind == "executor":
+            with ThreadPoolExecutor() as ex:
+                for f in [ex.submit(job) for _ in range(ops)]:
+                    f.result()
+        else:
+            g = ErrGroup()
+            for _ in range(ops):
+                g.go(job)
+            g.wait()
+        if hits[0] != ops:
+            raise AssertionError(f"{hits[0]} of {ops} calls ran")
+
+    return simple(run)
+
+
+register(Scenario(G5, "fresh ThreadPoolExecutor, submit+result", lambda: _calls("executor"), ops=2_000, baseline=True))
+register(Scenario(G5, "gocon.ErrGroup go+wait", lambda: _calls("errgroup"), ops=2_000))
