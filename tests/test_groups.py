@@ -384,3 +384,16 @@ async def test_async_group_with_canceled_parent():
     assert isinstance(ctx.err(), Canceled)
     async with g:
         pass
+
+
+def test_jobs_that_wait_for_each_other_never_starve(monkeypatch):
+    # More mutually dependent functions than the pool's soft cap: the
+    # starvation watchdog must keep adding workers until all run at once.
+    monkeypatch.setattr(_workers, "SOFT_CAP", 2)
+    n = 7
+    barrier = threading.Barrier(n, timeout=10)
+    g = ErrGroup()
+    for _ in range(n):
+        g.go(barrier.wait)
+    g.wait(timeout=20)
+    assert not barrier.broken

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from inspect import CO_COROUTINE
 from concurrent.futures import Executor, Future
 from functools import partial
 from types import TracebackType
@@ -66,7 +67,10 @@ class ErrGroup:
         self._cancel: Callable[..., None] | None = None
         self._tg: Any = None
         self._loop_thread: int | None = None
-        self._tasks_pending = 0  # tasks counted in _wg whose finally has not run
+        self._tasks_pending = 0  # tasks started whose body has not begun
+        self._tasks = 0  # tasks not finished (touched only in the loop's thread)
+        self._tasks_idle: Any = None  # a _DoneChan closed when _tasks drops to 0
+        self._spawn: Callable[[Callable[[], Any]], Any] | None = None
 
     @classmethod
     def with_context(cls, parent: Context | None = None, *, executor: Executor | None = None) -> tuple[ErrGroup, Context]:
@@ -152,8 +156,9 @@ class ErrGroup:
             raise TypeError(f"set_limit(n): n must be an int, not {type(n).__name__}")
         if n == 0 or n < -1:
             raise ValueError(f"set_limit(n): n must be >= 1, or -1 for no limit; got {n}")
-        if self._wg.count:
-            raise RuntimeError(f"set_limit() while {self._wg.count} function(s) of the group are active")
+        active = self._wg.count + self._tasks
+        if active:
+            raise RuntimeError(f"set_limit() while {active} function(s) of the group are active")
         self._sem = None if n == -1 else Semaphore(n)
 
     def _release_slot(self) -> None:
@@ -199,9 +204,25 @@ class ErrGroup:
     def _start_task(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], slot_taken: bool) -> None:
         import anyio
 
-        self._wg.add(1)
+        # Tasks are counted here, not in _wg: both sides of the count run in
+        # the loop's thread, so a plain int does (a WaitGroup costs a lock).
+        self._tasks += 1
         self._tasks_pending += 1
-        is_async = inspect.iscoroutinefunction(fn)
+        code = getattr(fn, "__code__", None)  # plain functions: skip inspect's unwrapping
+        is_async = bool(code.co_flags & CO_COROUTINE) if code is not None else inspect.iscoroutinefunction(fn)
+        if is_async and self._sem is None:
+
+            async def plain() -> None:
+                self._tasks_pending -= 1
+                try:
+                    await fn(*args, **kwargs)
+                except Exception as exc:
+                    self._fail(exc)  # siblings are not cancelled: only the ctx is
+                finally:
+                    self._task_done()
+
+            self._spawn(plain)  # type: ignore[misc]
+            return
 
         async def task() -> None:
             have_slot = slot_taken
@@ -224,9 +245,15 @@ class ErrGroup:
             finally:
                 if have_slot:
                     self._release_slot()
-                self._wg.done()
+                self._task_done()
 
-        self._tg.start_soon(task)
+        self._spawn(task)  # type: ignore[misc]
+
+    def _task_done(self, n: int = 1) -> None:
+        self._tasks -= n
+        if self._tasks == 0 and self._tasks_idle is not None:
+            idle, self._tasks_idle = self._tasks_idle, None
+            idle._end()
 
     # ---- waiting -------------------------------------------------------------------------
 
@@ -239,6 +266,12 @@ class ErrGroup:
 
     async def wait_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
         """Async twin of :meth:`wait`."""
+        if self._tasks:
+            if self._tasks_idle is None:
+                from .context import _DoneChan
+
+                self._tasks_idle = _DoneChan()
+            await self._tasks_idle.recv_ok_async(timeout=timeout, ctx=ctx)
         await self._wg.wait_async(timeout=timeout, ctx=ctx)
         self._finish_wait()
 
@@ -254,10 +287,25 @@ class ErrGroup:
         self.wait()
 
     async def __aenter__(self) -> ErrGroup:
-        import anyio
+        # The event loop's own task group (asyncio.TaskGroup, a trio nursery):
+        # anyio's measured 4x slower to spawn+join. Functions never raise
+        # into it (failures are caught and recorded), so it only waits --
+        # and propagates cancellations and BaseExceptions, as it should.
+        import sniffio
 
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
+        if sniffio.current_async_library() == "trio":
+            import trio
+
+            self._tg = trio.open_nursery()
+            nursery = await self._tg.__aenter__()
+            self._spawn = lambda fn: nursery.start_soon(fn)
+        else:
+            import asyncio
+
+            self._tg = asyncio.TaskGroup()
+            await self._tg.__aenter__()
+            create = self._tg.create_task
+            self._spawn = lambda fn: create(fn())
         self._loop_thread = threading.get_ident()
         return self
 
@@ -269,16 +317,17 @@ class ErrGroup:
             await tg.__aexit__(t, e, tb)
         finally:
             self._loop_thread = None
+            self._spawn = None
             # A task cancelled before it ever ran never reached its finally.
             leftover, self._tasks_pending = self._tasks_pending, 0
             if leftover:
-                self._wg.add(-leftover)
+                self._task_done(leftover)
         await self._wg.wait_async()  # functions sent to threads or an executor
         if e is None:
             self._finish_wait()
 
     def __repr__(self) -> str:
-        return f"<gocon.ErrGroup active={self._wg.count} errors={len(self._errors)}>"
+        return f"<gocon.ErrGroup active={self._wg.count + self._tasks} errors={len(self._errors)}>"
 
 
 def _is_trio() -> bool:

@@ -40,9 +40,11 @@ class WaitGroup:
 
     def add(self, n: int = 1) -> None:
         """Add ``n`` (may be negative) to the counter."""
-        if isinstance(n, bool) or not isinstance(n, int):
+        if n.__class__ is not int:
             raise TypeError(f"WaitGroup.add(n): n must be an int, not {type(n).__name__}")
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             count = self._count + n
             if count < 0:
                 raise ValueError(f"WaitGroup counter would go negative ({self._count} + {n})")
@@ -50,6 +52,8 @@ class WaitGroup:
             zero = self._zero if count == 0 else None
             if zero is not None:
                 self._zero = None
+        finally:
+            lock.release()
         if zero is not None:
             zero._end()
 
