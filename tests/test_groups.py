@@ -303,7 +303,11 @@ def _square_or_fail(x):
 
 
 def test_process_pool_executor():
-    with ProcessPoolExecutor(2) as ex:
+    import multiprocessing
+
+    # "spawn": forking a process that runs threads (gocon's workers, the
+    # timer thread) can deadlock the child, and 3.12+ warns about it.
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
         g, ctx = ErrGroup.with_context(executor=ex)
         for x in (1, 2, -3):
             g.go(_square_or_fail, x)
