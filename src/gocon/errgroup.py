@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from _thread import get_ident
 from inspect import CO_COROUTINE
 from concurrent.futures import Executor, Future
 from functools import partial
@@ -70,7 +71,8 @@ class ErrGroup:
         self._tasks_pending = 0  # tasks started whose body has not begun
         self._tasks = 0  # tasks not finished (touched only in the loop's thread)
         self._tasks_idle: Any = None  # a _DoneChan closed when _tasks drops to 0
-        self._spawn: Callable[[Callable[[], Any]], Any] | None = None
+        self._spawn: Callable[..., Any] | None = None  # start_soon-like
+        self._create: Callable[..., Any] | None = None  # asyncio: TaskGroup.create_task
 
     @classmethod
     def with_context(cls, parent: Context | None = None, *, executor: Executor | None = None) -> tuple[ErrGroup, Context]:
@@ -126,8 +128,9 @@ class ErrGroup:
 
     def go(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``fn(*args, **kwargs)`` in the group (see the module docstring)."""
-        self._check_fn(fn)
-        if self._in_loop():
+        if not callable(fn):
+            self._check_fn(fn)
+        if self._tg is not None and get_ident() == self._loop_thread:
             self._start_task(fn, args, kwargs, slot_taken=False)
             return
         if inspect.iscoroutinefunction(fn):
@@ -201,9 +204,18 @@ class ErrGroup:
             self._release_slot()
             self._wg.done()
 
-    def _start_task(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], slot_taken: bool) -> None:
-        import anyio
+    async def _run_plain(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._tasks_pending -= 1
+        try:
+            await fn(*args, **kwargs)
+        except Exception as exc:
+            self._fail(exc)  # siblings are not cancelled: only the ctx is
+        finally:
+            self._tasks -= 1  # (_task_done, inlined: this runs once per task)
+            if self._tasks == 0 and self._tasks_idle is not None:
+                self._task_done(0)
 
+    def _start_task(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], slot_taken: bool) -> None:
         # Tasks are counted here, not in _wg: both sides of the count run in
         # the loop's thread, so a plain int does (a WaitGroup costs a lock).
         self._tasks += 1
@@ -211,18 +223,12 @@ class ErrGroup:
         code = getattr(fn, "__code__", None)  # plain functions: skip inspect's unwrapping
         is_async = bool(code.co_flags & CO_COROUTINE) if code is not None else inspect.iscoroutinefunction(fn)
         if is_async and self._sem is None:
-
-            async def plain() -> None:
-                self._tasks_pending -= 1
-                try:
-                    await fn(*args, **kwargs)
-                except Exception as exc:
-                    self._fail(exc)  # siblings are not cancelled: only the ctx is
-                finally:
-                    self._task_done()
-
-            self._spawn(plain)  # type: ignore[misc]
+            if self._create is not None:  # asyncio: create the task directly
+                self._create(self._run_plain(fn, args, kwargs))
+            else:
+                self._spawn(self._run_plain, fn, args, kwargs)  # type: ignore[misc]
             return
+        import anyio
 
         async def task() -> None:
             have_slot = slot_taken
@@ -298,14 +304,15 @@ class ErrGroup:
 
             self._tg = trio.open_nursery()
             nursery = await self._tg.__aenter__()
-            self._spawn = lambda fn: nursery.start_soon(fn)
+            self._spawn = nursery.start_soon
         else:
             import asyncio
 
             self._tg = asyncio.TaskGroup()
             await self._tg.__aenter__()
             create = self._tg.create_task
-            self._spawn = lambda fn: create(fn())
+            self._create = create
+            self._spawn = lambda fn, *args: create(fn(*args))
         self._loop_thread = threading.get_ident()
         return self
 
@@ -317,7 +324,7 @@ class ErrGroup:
             await tg.__aexit__(t, e, tb)
         finally:
             self._loop_thread = None
-            self._spawn = None
+            self._spawn = self._create = None
             # A task cancelled before it ever ran never reached its finally.
             leftover, self._tasks_pending = self._tasks_pending, 0
             if leftover:
