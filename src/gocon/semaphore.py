@@ -23,8 +23,9 @@ nothing. (If the units were granted at the instant the cancellation arrived,
 trio returns normally and delivers the cancellation at the next checkpoint;
 asyncio gives the units back and lets the cancellation stand.)
 
-Invariant, under the lock: ``0 <= held <= size``, and the first live waiter
-needs more than ``size - held`` (otherwise it would have been granted).
+Invariant, under the lock: ``0 <= free <= size``, ``queued`` counts the live
+waiters, and the first live waiter needs more than ``free`` (otherwise it
+would have been granted).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from .context import Context
 
 __all__ = ["Semaphore", "SemaphoreStatistics"]
+
+_ONE = 1  # identity test for the default n (small ints are cached)
 
 
 class SemaphoreStatistics(NamedTuple):
@@ -78,7 +81,7 @@ class Semaphore:
     of what an uncontended acquire costs.
     """
 
-    __slots__ = ("_lock", "_size", "_held", "_waiters", "_dead", "__weakref__")
+    __slots__ = ("_lock", "_size", "_free", "_queued", "_waiters", "_dead", "__weakref__")
 
     def __init__(self, size: int) -> None:
         _check_size(size, "Semaphore(size)")
@@ -86,7 +89,8 @@ class Semaphore:
             raise ValueError(f"Semaphore(size) must be >= 1, got {size}")
         self._lock = allocate_lock()
         self._size = size
-        self._held = 0
+        self._free = size  # units not held
+        self._queued = 0  # live waiters (len(_waiters) - _dead), kept for the fast path
         self._waiters: deque[_Wait] = deque()
         self._dead = 0
 
@@ -104,12 +108,13 @@ class Semaphore:
                 e.queued = False
                 self._dead -= 1
                 continue
-            if self._size - self._held < e.value:
+            if self._free < e.value:
                 break
             q.popleft()
             e.queued = False
+            self._queued -= 1
             if e.waiter.try_claim((0, None, True)):
-                self._held += e.value
+                self._free -= e.value
                 wakes.append(e.waiter)
         return wakes
 
@@ -120,6 +125,7 @@ class Semaphore:
             return []
         e.dead = True
         self._dead += 1
+        self._queued -= 1
         if self._dead > 64 and self._dead * 2 > len(self._waiters):
             live = [x for x in self._waiters if not x.dead]
             for x in self._waiters:
@@ -148,8 +154,8 @@ class Semaphore:
         self._check_n(n)
         self._lock.acquire()
         try:
-            if len(self._waiters) == self._dead and self._size - self._held >= n:
-                self._held += n
+            if not self._queued and self._free >= n:
+                self._free -= n
                 return True
             return False
         finally:
@@ -159,11 +165,12 @@ class Semaphore:
         """Take the units now (None) or queue ``waiter`` (its entries)."""
         self._lock.acquire()
         try:
-            if len(self._waiters) == self._dead and self._size - self._held >= n:
-                self._held += n
+            if not self._queued and self._free >= n:
+                self._free -= n
                 return None
             e = _Wait(self, waiter, n)
             self._waiters.append(e)
+            self._queued += 1
         finally:
             self._lock.release()
         entries: list[Any] = [e]
@@ -189,16 +196,16 @@ class Semaphore:
         ``TimeoutError`` after ``timeout`` seconds, ``ctx.err()`` when ``ctx``
         ends first; in both cases nothing is held.
         """
-        if n.__class__ is not int or n < 0 or n > self._size:
-            self._check_n(n)
+        if n is not _ONE and (n.__class__ is not int or n < 0 or n > self._size):
+            self._check_n(n)  # (n is 1, the default, nearly always: skip the checks)
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:  # fast path: free units and nobody queued ahead of us
             lock = self._lock
             lock.acquire()
             try:
-                if len(self._waiters) == self._dead and self._size - self._held >= n:
-                    self._held += n
+                if not self._queued and self._free >= n:
+                    self._free -= n
                     return
             finally:
                 lock.release()
@@ -214,16 +221,16 @@ class Semaphore:
 
     async def acquire_async(self, n: int = 1, *, timeout: float | None = None, ctx: Context | None = None) -> None:
         """Async twin of :meth:`acquire`. Cancelled: nothing is held."""
-        if n.__class__ is not int or n < 0 or n > self._size:
-            self._check_n(n)
+        if n is not _ONE and (n.__class__ is not int or n < 0 or n > self._size):
+            self._check_n(n)  # (n is 1, the default, nearly always: skip the checks)
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
             lock = self._lock
             lock.acquire()
             try:
-                if len(self._waiters) == self._dead and self._size - self._held >= n:
-                    self._held += n
+                if not self._queued and self._free >= n:
+                    self._free -= n
                     return
             finally:
                 lock.release()
@@ -248,16 +255,17 @@ class Semaphore:
     def release(self, n: int = 1) -> None:
         """Give back ``n`` units and serve the waiters that now fit, in order.
         Releasing more than is held raises ``ValueError`` (and changes nothing)."""
-        if n.__class__ is not int or n < 0:
+        if n is not _ONE and (n.__class__ is not int or n < 0):
             _check_size(n, "n")
             raise ValueError(f"n must be >= 0, got {n}")
         lock = self._lock
         lock.acquire()
         try:
-            if n > self._held:
-                raise ValueError(f"released {n} units but only {self._held} are held")
-            self._held -= n
-            if not self._waiters:
+            free = self._free + n
+            if free > self._size:
+                raise ValueError(f"released {n} units but only {self._size - self._free} are held")
+            self._free = free
+            if not self._queued:
                 return
             wakes = self._grant()
         finally:
@@ -268,7 +276,7 @@ class Semaphore:
     def statistics(self) -> SemaphoreStatistics:
         """Size, units held, live waiters."""
         with self._lock:
-            return SemaphoreStatistics(self._size, self._held, len(self._waiters) - self._dead)
+            return SemaphoreStatistics(self._size, self._size - self._free, self._queued)
 
     def __enter__(self) -> Semaphore:
         self.acquire()
