@@ -401,3 +401,13 @@ def test_jobs_that_wait_for_each_other_never_starve(monkeypatch):
         g.go(barrier.wait)
     g.wait(timeout=20)
     assert not barrier.broken
+
+
+@pytest.mark.anyio
+async def test_async_body_exception_propagates_as_itself():
+    g, ctx = ErrGroup.with_context()
+    with pytest.raises(KeyError):
+        async with g:
+            g.go(ctx.wait_async)  # stops when the body's failure cancels ctx
+            raise KeyError("body")
+    assert isinstance(cause(ctx), KeyError)

@@ -322,6 +322,12 @@ class ErrGroup:
         tg, self._tg = self._tg, None
         try:
             await tg.__aexit__(t, e, tb)
+        except BaseExceptionGroup as group:
+            # The event loop's task group wraps the body's own exception in a
+            # group; the functions never raise into it. Let the body's
+            # exception propagate as itself.
+            if e is None or any(x is not e for x in group.exceptions):
+                raise
         finally:
             self._loop_thread = None
             self._spawn = self._create = None
