@@ -16,6 +16,7 @@ import asyncio
 import time
 from typing import Any, Callable, Protocol
 
+from . import debug
 from ._waiter import CANCELLED, TIMEOUT, AsyncioWaiter, ThreadWaiter, Waiter
 
 
@@ -60,6 +61,16 @@ def remaining(deadline: float | None) -> float | None:
 
 def park_thread(waiter: ThreadWaiter, entries: list[Any], timeout: float | None, on_lost: OnLost, what: str) -> Any:
     """Park the calling thread; return the waiter's result or raise TimeoutError."""
+    if debug._enabled:  # the one check the disabled case pays
+        key = debug._begin(entries, what)
+        try:
+            return _park_thread(waiter, entries, timeout, on_lost, what)
+        finally:
+            debug._end(key)
+    return _park_thread(waiter, entries, timeout, on_lost, what)
+
+
+def _park_thread(waiter: ThreadWaiter, entries: list[Any], timeout: float | None, on_lost: OnLost, what: str) -> Any:
     try:
         parked = waiter.park(timeout)
     except BaseException:  # e.g. KeyboardInterrupt while parked
@@ -72,11 +83,18 @@ def park_thread(waiter: ThreadWaiter, entries: list[Any], timeout: float | None,
     return waiter.result
 
 
-async def park_async(waiter: Waiter, entries: list[Any], timeout: float | None, on_lost: OnLost) -> Any:
+async def park_async(
+    waiter: Waiter, entries: list[Any], timeout: float | None, on_lost: OnLost, what: str = "wait"
+) -> Any:
     """Park the calling asyncio or trio task; result, or TimeoutError."""
-    if isinstance(waiter, AsyncioWaiter):
-        return await _park_asyncio(waiter, entries, timeout, on_lost)
-    return await _park_trio(waiter, entries, timeout, on_lost)
+    key = debug._begin(entries, what) if debug._enabled else None
+    try:
+        if isinstance(waiter, AsyncioWaiter):
+            return await _park_asyncio(waiter, entries, timeout, on_lost)
+        return await _park_trio(waiter, entries, timeout, on_lost)
+    finally:
+        if key is not None:
+            debug._end(key)
 
 
 def _expire(waiter: Waiter, entries: list[Any]) -> None:

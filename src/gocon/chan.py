@@ -367,7 +367,7 @@ class Chan(Generic[T]):
             if r is not False:
                 r.wake()  # type: ignore[union-attr]
                 return
-        _result(await block_async(((self, SEND, value),), timeout, ctx), ctx)
+        _result(await block_async(((self, SEND, value),), timeout, ctx, "Chan.send()"), ctx)
 
     async def recv_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> T:
         """Async twin of :meth:`recv`. Cancelled: nothing was consumed."""
@@ -388,7 +388,7 @@ class Chan(Generic[T]):
                 return value  # type: ignore[no-any-return]
             if state == CLOSED:
                 raise Closed("receive from a closed channel")
-        _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx), ctx)
+        _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx, "Chan.recv()"), ctx)
         if not ok:
             raise Closed("receive from a closed channel")
         return value  # type: ignore[no-any-return]
@@ -412,7 +412,7 @@ class Chan(Generic[T]):
                 w.wake()
             if state != BLOCKED:
                 return value, state == TOOK
-        _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx), ctx)
+        _, value, ok = _result(await block_async(((self, RECV, None),), timeout, ctx, "Chan.recv_ok()"), ctx)
         return value, ok
 
     def close(self) -> None:
@@ -621,7 +621,9 @@ def _classify(r: tuple[int, Any, bool], cases: Sequence[Case], ctx_index: int, n
     return r
 
 
-async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context | None) -> tuple[int, Any, bool]:
+async def block_async(
+    cases: Sequence[Case], timeout: float | None, ctx: Context | None, what: str = "select()"
+) -> tuple[int, Any, bool]:
     """Async twin of :func:`block`, for asyncio and trio tasks."""
     check_timeout(timeout)
     all_cases, ctx_index = _with_ctx(cases, ctx)
@@ -637,7 +639,7 @@ async def block_async(cases: Sequence[Case], timeout: float | None, ctx: Context
                     _settle_chan(notice)
                 notice = None
             if r is None:
-                r = await park_async(waiter, entries, remaining(deadline), on_lost)
+                r = await park_async(waiter, entries, remaining(deadline), on_lost, what)
                 if r[1] is RETRY:
                     notice = all_cases[r[0]][0]
                     continue

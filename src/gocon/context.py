@@ -66,9 +66,14 @@ class DeadlineExceeded(TimeoutError):
 
 
 class _DoneChan(Chan[None]):
-    """A context's done channel: only the context closes it, nobody sends."""
+    """A done channel (of a Context, WaitGroup, Once): only its owner closes
+    it, nobody sends. ``_owner`` names what a blocked wait is waiting for."""
 
-    __slots__ = ()
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: Any = None) -> None:
+        super().__init__()
+        self._owner = owner
 
     def send(self, value: Any, *, timeout: float | None = None, ctx: Context | None = None) -> None:
         raise TypeError("a context's done channel is receive-only")
@@ -143,7 +148,7 @@ class _Background(Context):
 
     def __init__(self) -> None:
         super().__init__(None)
-        self._never = _DoneChan()
+        self._never = _DoneChan(self)
 
     def done(self) -> Chan[None]:
         return self._never
@@ -175,7 +180,7 @@ class _CancelCtx(Context):
     def __init__(self, parent: Context, deadline: float | None, kind: str) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
-        self._done = _DoneChan()
+        self._done = _DoneChan(self)
         self._err: BaseException | None = None
         self._cause: BaseException | None = None
         self._children: set[_CancelCtx] | None = set()

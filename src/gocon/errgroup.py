@@ -40,7 +40,7 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import _workers
+from . import _workers, debug
 from ._waiter import check_can_block
 from .context import background, with_cancel_cause
 from .semaphore import Semaphore
@@ -68,6 +68,11 @@ class ErrGroup:
         self._cancel: Callable[..., None] | None = None
         self._tg: Any = None
         self._loop_thread: int | None = None
+        self._started = 0  # functions started (for gocon.debug's leak check)
+        self._waited = False
+        self._tracked = debug._enabled and debug._groups is not None
+        if self._tracked:
+            debug._groups.add(self)
         self._tasks_pending = 0  # tasks started whose body has not begun
         self._tasks = 0  # tasks not finished (touched only in the loop's thread)
         self._tasks_idle: Any = None  # a _DoneChan closed when _tasks drops to 0
@@ -102,6 +107,7 @@ class ErrGroup:
 
     def _finish_wait(self) -> None:
         """After every function ended: cancel the context and raise."""
+        self._waited = True
         if self._cancel is not None:
             self._cancel()
         with self._lock:
@@ -169,6 +175,7 @@ class ErrGroup:
             self._sem.release()
 
     def _start_thread(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._started += 1
         self._wg.add(1)
         if self._executor is not None:
             try:
@@ -220,6 +227,7 @@ class ErrGroup:
         # the loop's thread, so a plain int does (a WaitGroup costs a lock).
         self._tasks += 1
         self._tasks_pending += 1
+        self._started += 1
         code = getattr(fn, "__code__", None)  # plain functions: skip inspect's unwrapping
         is_async = bool(code.co_flags & CO_COROUTINE) if code is not None else inspect.iscoroutinefunction(fn)
         if is_async and self._sem is None:
@@ -276,7 +284,7 @@ class ErrGroup:
             if self._tasks_idle is None:
                 from .context import _DoneChan
 
-                self._tasks_idle = _DoneChan()
+                self._tasks_idle = _DoneChan(self)
             await self._tasks_idle.recv_ok_async(timeout=timeout, ctx=ctx)
         await self._wg.wait_async(timeout=timeout, ctx=ctx)
         self._finish_wait()
@@ -289,6 +297,7 @@ class ErrGroup:
             if self._cancel is not None:
                 self._cancel(e)  # the body failed: tell the functions to stop
             self._wg.wait()
+            self._waited = True
             return
         self.wait()
 
@@ -336,8 +345,15 @@ class ErrGroup:
             if leftover:
                 self._task_done(leftover)
         await self._wg.wait_async()  # functions sent to threads or an executor
+        self._waited = True
         if e is None:
             self._finish_wait()
+
+    def __del__(self) -> None:
+        # An ErrGroup dropped with functions it never waited for is a leak
+        # gocon.debug reports (its functions' errors are lost).
+        if getattr(self, "_tracked", False) and self._started and not self._waited and debug._enabled:
+            debug._unwaited_collected.append(f"{self!r} (collected)")
 
     def __repr__(self) -> str:
         return f"<gocon.ErrGroup active={self._wg.count + self._tasks} errors={len(self._errors)}>"

@@ -36,7 +36,7 @@ class Once:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = _NEW
-        self._finished = _DoneChan()  # closed when the function has returned or raised
+        self._finished = _DoneChan(self)  # closed when the function has returned or raised
         self._runner: Any = None
 
     @property

@@ -240,7 +240,7 @@ class Semaphore:
         entries = self._enqueue(n, waiter, ctx)
         if entries is None:
             return
-        r = await park_async(waiter, entries, timeout, lambda r: self._undo(r, n))
+        r = await park_async(waiter, entries, timeout, lambda r: self._undo(r, n), "Semaphore.acquire()")
         self._result(r, ctx)
 
     def _undo(self, r: Any, n: int) -> None:

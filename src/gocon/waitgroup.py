@@ -66,7 +66,7 @@ class WaitGroup:
             if self._count == 0:
                 return None
             if self._zero is None:
-                self._zero = _DoneChan()
+                self._zero = _DoneChan(self)
             return self._zero
 
     def wait(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
