@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
 from typing import Any, TextIO, TypedDict
 
 __all__ = [
@@ -43,7 +42,7 @@ _enabled = False
 _stacks = False
 _lock = threading.Lock()
 _blocked: dict[int, _Record] = {}
-_profile: dict[tuple[str, str], list[float]] = {}
+_profile: dict[tuple[Any, str], list[float]] = {}
 _seq = 0
 #: ErrGroups created while enabled (for the pytest plugin's leak check), and
 #: descriptions of those collected without ever being waited for.
@@ -110,11 +109,7 @@ def enabled() -> bool:
 
 
 def _waiter_name() -> str:
-    task = None
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:
-        pass
+    task = asyncio.current_task() if asyncio._get_running_loop() is not None else None
     if task is not None:
         return f"asyncio task {task.get_name()!r}"
     if "trio" in sys.modules:
@@ -132,13 +127,15 @@ _INTERNAL = ("/gocon/_park.py", "/gocon/chan.py", "/gocon/_select.py", "/gocon/s
              "/gocon/debug.py")
 
 
-def _caller(frames: Iterable[traceback.FrameSummary]) -> str:
-    """The first frame outside gocon, anyio and asyncio: the user's call site."""
-    for f in reversed(list(frames)):
-        fn = f.filename.replace("\\", "/")
-        if not fn.endswith(_INTERNAL) and "/anyio/" not in fn and "/asyncio/" not in fn and "/trio/" not in fn:
-            return f"{f.filename}:{f.lineno} in {f.name}"
-    return "?"
+def _user_frame() -> Any:
+    """The innermost frame outside gocon, anyio, asyncio and trio."""
+    f = sys._getframe(2)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not (fn.endswith(_INTERNAL) or "/anyio/" in fn or "/asyncio/" in fn or "/trio/" in fn):
+            return f
+        f = f.f_back
+    return None
 
 
 def _begin(entries: list[Any], what: str) -> int:
@@ -149,13 +146,12 @@ def _begin(entries: list[Any], what: str) -> int:
         if e.chan not in owners:
             owners.append(e.chan)
     op = _OPS.get(what, what)
-    if op in ("recv",) and owners and getattr(owners[0], "_owner", None) is not None:
+    if op == "recv" and getattr(owners[0], "_owner", None) is not None:
         op = "wait"  # a WaitGroup, Once or Context waiting on its done channel
-    frames = traceback.extract_stack(limit=40)[:-2]
-    while frames and frames[-1].filename.replace("\\", "/").endswith(_INTERNAL):
-        frames.pop()  # end the stack at the caller, not inside gocon
-    stack = "".join(traceback.format_list(frames)) if _stacks else None
-    rec = _Record(owners, op, _waiter_name(), stack, _caller(frames))
+    f = _user_frame()
+    site = f"{f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}" if f is not None else "?"
+    stack = "".join(traceback.format_stack(f, limit=40)) if _stacks and f is not None else None
+    rec = _Record(owners, op, _waiter_name(), stack, site)
     with _lock:
         _seq += 1
         key = _seq
@@ -166,13 +162,15 @@ def _begin(entries: list[Any], what: str) -> int:
 def _end(key: int) -> None:
     with _lock:
         rec = _blocked.pop(key, None)
-        if rec is None:
+        if rec is None or not _enabled:
             return
-        elapsed = time.monotonic() - rec.start
-        if _enabled:
-            k = (_label(rec.owners), rec.site)
-            slot = _profile.setdefault(k, [0.0, 0])
-            slot[0] += elapsed
+        # Keyed by identity; labels are made only when the profile is read.
+        k = (tuple(rec.owners), rec.site)
+        slot = _profile.get(k)
+        if slot is None:
+            _profile[k] = [time.monotonic() - rec.start, 1]
+        else:
+            slot[0] += time.monotonic() - rec.start
             slot[1] += 1
 
 
@@ -239,7 +237,13 @@ def block_profile() -> dict[tuple[str, str], tuple[float, int]]:
     """Cumulative blocked seconds and count per (primitive, call site), for
     operations that ended while recording was enabled."""
     with _lock:
-        return {k: (v[0], int(v[1])) for k, v in _profile.items()}
+        items = list(_profile.items())
+    out: dict[tuple[str, str], tuple[float, int]] = {}
+    for (owners, site), (secs, count) in items:
+        k = (_label(list(owners)), site)
+        prev = out.get(k, (0.0, 0))
+        out[k] = (prev[0] + secs, prev[1] + int(count))
+    return out
 
 
 def block_profile_report(limit: int = 20) -> str:

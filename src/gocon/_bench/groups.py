@@ -155,3 +155,44 @@ def _calls(kind: str) -> Any:
 
 register(Scenario(G5, "fresh ThreadPoolExecutor, submit+result", lambda: _calls("executor"), ops=2_000, baseline=True))
 register(Scenario(G5, "gocon.ErrGroup go+wait", lambda: _calls("errgroup"), ops=2_000))
+
+
+G6 = "gocon.debug cost: thread -> thread Chan(128) and Semaphore(2) by 4 threads"
+
+
+def _debug_cost(mode: str) -> Any:
+    from .. import debug
+    from ..chan import Chan
+
+    pipe = _chan_pipe_run
+    contended = _sem_contended("gocon")[0]
+
+    def run(ops: int) -> None:
+        if mode != "off":
+            debug.enable(stacks=(mode == "stacks"))
+        try:
+            pipe(Chan, ops)
+            contended(ops)
+        finally:
+            if mode != "off":
+                debug.disable()
+                debug.reset_profile()
+
+    return simple(run)
+
+
+def _chan_pipe_run(make: Any, ops: int) -> None:
+    ch = make(128)
+    t = threading.Thread(target=lambda: [ch.send(i) for i in range(ops)])
+    t.start()
+    total = 0
+    for _ in range(ops):
+        total += ch.recv()
+    t.join()
+    if total != ops * (ops - 1) // 2:
+        raise AssertionError("items lost")
+
+
+register(Scenario(G6, "debug disabled", lambda: _debug_cost("off"), ops=20_000, baseline=True))
+register(Scenario(G6, "debug enabled, no stacks", lambda: _debug_cost("nostacks"), ops=20_000))
+register(Scenario(G6, "debug enabled, stacks", lambda: _debug_cost("stacks"), ops=20_000))
