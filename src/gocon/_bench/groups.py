@@ -162,16 +162,16 @@ G6 = "gocon.debug cost: thread -> thread Chan(128) and Semaphore(2) by 4 threads
 
 def _debug_cost(mode: str) -> Any:
     from .. import debug
-    from ..chan import Chan
+    from .chan import _chan128, _thread_pipe
 
-    pipe = _chan_pipe_run
+    pipe = _thread_pipe(_chan128)[0]
     contended = _sem_contended("gocon")[0]
 
     def run(ops: int) -> None:
         if mode != "off":
             debug.enable(stacks=(mode == "stacks"))
         try:
-            pipe(Chan, ops)
+            pipe(ops)
             contended(ops)
         finally:
             if mode != "off":
@@ -179,18 +179,6 @@ def _debug_cost(mode: str) -> Any:
                 debug.reset_profile()
 
     return simple(run)
-
-
-def _chan_pipe_run(make: Any, ops: int) -> None:
-    ch = make(128)
-    t = threading.Thread(target=lambda: [ch.send(i) for i in range(ops)])
-    t.start()
-    total = 0
-    for _ in range(ops):
-        total += ch.recv()
-    t.join()
-    if total != ops * (ops - 1) // 2:
-        raise AssertionError("items lost")
 
 
 register(Scenario(G6, "debug disabled", lambda: _debug_cost("off"), ops=20_000, baseline=True))
