@@ -129,7 +129,7 @@ _INTERNAL = ("/gocon/_park.py", "/gocon/chan.py", "/gocon/_select.py", "/gocon/s
 
 def _user_frame() -> Any:
     """The innermost frame outside gocon, anyio, asyncio and trio."""
-    f = sys._getframe(2)
+    f: Any = sys._getframe(2)
     while f is not None:
         fn = f.f_code.co_filename
         if not (fn.endswith(_INTERNAL) or "/anyio/" in fn or "/asyncio/" in fn or "/trio/" in fn):

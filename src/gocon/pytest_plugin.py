@@ -12,6 +12,7 @@ and which line took each missing buffer.
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
@@ -70,7 +71,7 @@ def pytest_runtest_call(item: Any) -> Any:
         buffers = _outstanding_buffers() - buffers_before
         if buffers > 0:
             problems.append(f"{buffers} BufferPool buffer(s) taken and not returned")
-        report = debug.dump(file=_Null()) if problems else ""
+        report = debug.dump(file=io.StringIO()) if problems else ""
     finally:
         if not was:
             debug.disable()
@@ -96,8 +97,3 @@ def _settle(debug: Any, before: set[int]) -> list[int]:
         if time.monotonic() >= deadline and now:
             return now
         time.sleep(0.01)
-
-
-class _Null:
-    def write(self, s: str) -> int:
-        return len(s)

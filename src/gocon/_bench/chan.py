@@ -96,6 +96,8 @@ G3 = "asyncio task -> task, capacity 128"
 def _asyncio_pipe(kind: str) -> Any:
     def run(ops: int) -> None:
         async def main() -> int:
+            put: Any
+            get: Any
             if kind == "queue":
                 q: asyncio.Queue[int] = asyncio.Queue(128)
                 put, get = q.put, q.get

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+from functools import partial
 import socket
 import threading
 from typing import Any, Callable
@@ -19,7 +20,10 @@ class Thing:
     __slots__ = ("a", "b", "c", "d")
 
     def __init__(self) -> None:
-        self.a, self.b, self.c, self.d = 0, None, [], {}
+        self.a: int = 0
+        self.b: object = None
+        self.c: list[object] = []
+        self.d: dict[str, object] = {}
 
 
 class FreeList:
@@ -188,9 +192,9 @@ def _gocon_bufpool(n: int) -> Any:
 
 for _n, _label, _ops in ((4096, "4 KiB", 20_000), (65536, "64 KiB", 5_000), (1 << 20, "1 MiB", 1_000)):
     _g = f"bufferpool get+put {_label}"
-    register(Scenario(_g, f"bytearray({_n})", lambda n=_n: _bytearray(n), ops=_ops, baseline=True))
-    register(Scenario(_g, "pure-Python buffer pool", lambda n=_n: _pybufpool(n), ops=20_000))
-    register(Scenario(_g, "gocon.BufferPool", lambda n=_n: _gocon_bufpool(n), ops=20_000))
+    register(Scenario(_g, f"bytearray({_n})", partial(_bytearray, _n), ops=_ops, baseline=True))
+    register(Scenario(_g, "pure-Python buffer pool", partial(_pybufpool, _n), ops=20_000))
+    register(Scenario(_g, "gocon.BufferPool", partial(_gocon_bufpool, _n), ops=20_000))
 
 
 # ---- recv_into on loopback -------------------------------------------------------
@@ -210,7 +214,7 @@ def _recv(pooled: bool) -> Any:
     def run(ops: int) -> None:
         for _ in range(ops):
             a.sendall(payload)
-            buf = bp.get(_CHUNK) if pooled else bytearray(_CHUNK)
+            buf: Any = bp.get(_CHUNK) if pooled else bytearray(_CHUNK)
             with memoryview(buf) as m:
                 got = 0
                 while got < _CHUNK:

@@ -11,13 +11,14 @@ import gc
 import statistics
 import time
 from collections.abc import Iterable
+from typing import TextIO
 
 from .core import Scenario, groups
 from .report import ratio_table
 
 
 def run_groups(selected: Iterable[str] | None = None, rounds: int = 9, scale: float = 1.0,
-               out: object = None) -> list[tuple[str, str, float, bool]]:
+               out: TextIO | None = None) -> list[tuple[str, str, float, bool]]:
     """Run the groups whose name contains any of ``selected`` (all if None);
     return rows of (group, scenario, seconds per op, is_baseline)."""
     import sys
@@ -27,7 +28,7 @@ def run_groups(selected: Iterable[str] | None = None, rounds: int = 9, scale: fl
     for group, scenarios in groups().items():
         if selected and not any(s.lower() in group.lower() for s in selected):
             continue
-        print(f"  {group} ...", file=stream, flush=True)  # type: ignore[call-overload]
+        print(f"  {group} ...", file=stream, flush=True)
         rows.extend(_run_group(group, scenarios, rounds, scale))
     return rows
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from . import _core
+from . import _core  # type: ignore[attr-defined]  # (a cffi extension; see _core.pyi)
 
 ffi = _core.ffi
 lib = _core.lib
