@@ -21,6 +21,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
         info = bench.extra_info
         if "ops" not in info:
             continue
-        rows.append((bench.group, info["scenario"], bench.stats.median / info["ops"], info["baseline"]))
+        rows.append((bench.group, info["scenario"], bench.stats.median / info["ops"], info["baseline"], ""))
     terminalreporter.write_sep("=", "gocon: median ns/op and ratio to the same-run baseline")
     terminalreporter.write_line(ratio_table(rows))

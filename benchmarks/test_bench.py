@@ -18,6 +18,8 @@ SCENARIOS = all_scenarios()
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
 def test_scenario(benchmark, scenario):
+    if scenario.missing():
+        pytest.skip(f"{scenario.missing()} is not installed")
     run, close = scenario.make()
     try:
         run(max(1, scenario.ops // 10))  # warm up, and check results once

@@ -27,11 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     bench.add_argument("--only", action="append", metavar="TEXT",
                        help="run the groups whose name contains TEXT (repeatable)")
+    bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.add_argument("--plot", metavar="PATH", help="also draw the ratios as a PNG bar chart (needs gocon[bench])")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from gocon._bench.runner import main as bench_main
 
-        return bench_main(args.only, args.quick)
+        return bench_main(args.only, args.quick, args.json, args.plot)
     return _status()
 
 

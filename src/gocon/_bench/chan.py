@@ -101,6 +101,11 @@ def _asyncio_pipe(kind: str) -> Any:
             if kind == "queue":
                 q: asyncio.Queue[int] = asyncio.Queue(128)
                 put, get = q.put, q.get
+            elif kind == "anyio":
+                import anyio
+
+                tx, rx = anyio.create_memory_object_stream[int](128)
+                put, get = tx.send, rx.receive
             else:
                 ch: Chan[int] = Chan(128)
                 put, get = ch.send_async, ch.recv_async
@@ -122,6 +127,7 @@ def _asyncio_pipe(kind: str) -> Any:
 
 
 register(Scenario(G3, "asyncio.Queue(128)", lambda: _asyncio_pipe("queue"), ops=OPS, baseline=True))
+register(Scenario(G3, "anyio memory object stream(128)", lambda: _asyncio_pipe("anyio"), ops=OPS, requires="anyio"))
 register(Scenario(G3, "gocon.Chan(128)", lambda: _asyncio_pipe("chan"), ops=OPS))
 
 
@@ -186,6 +192,16 @@ def _thread_to_asyncio(kind: str) -> Any:
                         loop.call_soon_threadsafe(q.put_nowait, i)
 
                 get = q.get
+            elif kind in ("janus", "culsans"):
+                import importlib
+
+                mixed = importlib.import_module(kind).Queue(128)  # created inside the loop
+
+                def produce() -> None:
+                    for i in range(ops):
+                        mixed.sync_q.put(i)
+
+                get = mixed.async_q.get
             else:
                 ch: Chan[int] = Chan(128)
 
@@ -209,6 +225,8 @@ def _thread_to_asyncio(kind: str) -> Any:
 
 register(Scenario(G5, "asyncio.Queue + call_soon_threadsafe", lambda: _thread_to_asyncio("queue"), ops=OPS,
                   baseline=True, note="unbounded: call_soon_threadsafe has no backpressure"))
+register(Scenario(G5, "janus.Queue(128)", lambda: _thread_to_asyncio("janus"), ops=OPS, requires="janus"))
+register(Scenario(G5, "culsans.Queue(128)", lambda: _thread_to_asyncio("culsans"), ops=OPS, requires="culsans"))
 register(Scenario(G5, "gocon.Chan(128)", lambda: _thread_to_asyncio("chan"), ops=OPS))
 
 

@@ -26,6 +26,15 @@ class Scenario:
     baseline: bool = False  # ratios in the group are taken against baselines
     note: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    requires: str | None = None  # a peer library this scenario needs (row says so if missing)
+
+    def missing(self) -> str | None:
+        """The name of the required library if it is not installed, else None."""
+        if self.requires is None:
+            return None
+        import importlib.util
+
+        return None if importlib.util.find_spec(self.requires) is not None else self.requires
 
     @property
     def id(self) -> str:

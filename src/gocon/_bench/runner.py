@@ -2,38 +2,48 @@
 
 Rounds are interleaved across a group's scenarios (A B C, A B C, ...) so that
 a noisy neighbour slows all of them alike, and each scenario reports the
-median of its rounds; ratios are taken against the group's baselines.
+median of its rounds; ratios are taken against the group's baselines. Every
+round checks its own results (see ``Scenario``), so a broken implementation
+cannot look fast.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import statistics
+import sys
 import time
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 
 from .core import Scenario, groups
-from .report import ratio_table
+from .report import Row, ratio_table, rows_as_dicts
 
 
-def run_groups(selected: Iterable[str] | None = None, rounds: int = 9, scale: float = 1.0,
-               out: TextIO | None = None) -> list[tuple[str, str, float, bool]]:
-    """Run the groups whose name contains any of ``selected`` (all if None);
-    return rows of (group, scenario, seconds per op, is_baseline)."""
-    import sys
+def select_groups(only: Iterable[str] | None) -> dict[str, list[Scenario]]:
+    found = groups()
+    if not only:
+        return found
+    return {g: s for g, s in found.items() if any(o.lower() in g.lower() for o in only)}
 
-    stream = out or sys.stdout
-    rows: list[tuple[str, str, float, bool]] = []
-    for group, scenarios in groups().items():
-        if selected and not any(s.lower() in group.lower() for s in selected):
-            continue
-        print(f"  {group} ...", file=stream, flush=True)
-        rows.extend(_run_group(group, scenarios, rounds, scale))
+
+def run_groups(
+    selected: dict[str, list[Scenario]], rounds: int = 9, scale: float = 1.0, out: TextIO | None = None
+) -> list[Row]:
+    """Run the given groups; progress goes to ``out`` (default stderr)."""
+    stream = out or sys.stderr
+    rows: list[Row] = []
+    t0 = time.monotonic()
+    for k, (group, scenarios) in enumerate(selected.items(), 1):
+        print(f"  [{k}/{len(selected)}] {group} ... ({time.monotonic() - t0:.0f} s)", file=stream, flush=True)
+        present = [s for s in scenarios if s.missing() is None]
+        rows.extend(_run_group(group, present, rounds, scale))
+        rows.extend(Row(group, s.name, None, s.baseline, f"{s.missing()} not installed") for s in scenarios if s not in present)
     return rows
 
 
-def _run_group(group: str, scenarios: list[Scenario], rounds: int, scale: float) -> list[tuple[str, str, float, bool]]:
+def _run_group(group: str, scenarios: list[Scenario], rounds: int, scale: float) -> list[Row]:
     made = [(s, *s.make()) for s in scenarios]
     times: dict[str, list[float]] = {s.name: [] for s in scenarios}
     gc_was = gc.isenabled()
@@ -52,14 +62,51 @@ def _run_group(group: str, scenarios: list[Scenario], rounds: int, scale: float)
             gc.enable()
         for _, _, close in made:
             close()
-    return [(group, s.name, statistics.median(times[s.name]), s.baseline) for s in scenarios]
+    return [Row(group, s.name, statistics.median(times[s.name]), s.baseline, s.note) for s in scenarios]
 
 
-def main(only: list[str] | None, quick: bool) -> int:
-    print("gocon bench: interleaved rounds, medians, ratios to each group's same-run baseline")
-    rows = run_groups(only, rounds=5 if quick else 11, scale=0.3 if quick else 1.0)
-    if not rows:
-        print("no scenario group matches " + ", ".join(only or []))
+def main(only: list[str] | None, quick: bool, json_path: str | None = None, plot_path: str | None = None) -> int:
+    selected = select_groups(only)
+    if not selected:
+        print(f"python -m gocon bench: no scenario group matches {', '.join(only or [])!r}; groups are:", file=sys.stderr)
+        for g in groups():
+            print(f"  {g}", file=sys.stderr)
         return 2
+    if plot_path is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("python -m gocon bench: --plot needs matplotlib: pip install 'gocon[bench]'", file=sys.stderr)
+            return 2
+    print("gocon bench: interleaved rounds, medians, ratios to each group's same-run baseline", file=sys.stderr)
+    rows = run_groups(selected, rounds=5 if quick else 9, scale=0.25 if quick else 0.6)
     print(ratio_table(rows))
+    if json_path is not None:
+        with open(json_path, "w", encoding="utf-8") as f:
+            json.dump(rows_as_dicts(rows), f, indent=2)
+        print(f"wrote {json_path}", file=sys.stderr)
+    if plot_path is not None:
+        _plot(rows, plot_path)
+        print(f"wrote {plot_path}", file=sys.stderr)
     return 0
+
+
+def _plot(rows: list[Row], path: str) -> None:
+    """A bar chart of each scenario's ratio to its group's first baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = [(d["group"], d["scenario"], d["ratio"]) for d in rows_as_dicts(rows) if d["ratio"] is not None]
+    labels = [f"{g}: {s}" for g, s, _ in data]
+    values: list[Any] = [r for _, _, r in data]
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(data) + 1.5))
+    ax.barh(range(len(data)), values, color=["#4c72b0" if "gocon" in s else "#bbbbbb" for _, s, _ in data])
+    ax.set_yticks(range(len(data)), labels, fontsize=7)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("time relative to the group's baseline (lower is faster, log scale)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)

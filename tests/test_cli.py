@@ -1,0 +1,48 @@
+"""python -m gocon: status, and the bench command's options and usage errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from gocon.__main__ import main
+
+
+def test_status(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "native core: loaded" in out and "pool shards" in out
+
+
+def test_bench_runs_a_group_with_ratios_and_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--only", "pool get+put", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "gocon.Pool" in out and "x vs list.append(list.pop())" in out
+    rows = json.loads(path.read_text())
+    base = [r for r in rows if r["baseline"] and r["group"] == "pool get+put"][0]
+    assert base["ratio"] == pytest.approx(1.0)
+    assert all(r["ns_per_op"] > 0 for r in rows)
+
+
+def test_bench_unknown_group_is_a_usage_error(capsys):
+    assert main(["bench", "--only", "no such group"]) == 2
+    assert "no scenario group matches" in capsys.readouterr().err
+
+
+def test_bench_unknown_option_exits_2_without_a_traceback(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "--frobnicate"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_bench_plot(tmp_path, capsys):
+    png = tmp_path / "ratios.png"
+    code = main(["bench", "--quick", "--only", "pool get+put", "--plot", str(png)])
+    if importlib.util.find_spec("matplotlib") is None:
+        assert code == 2 and "needs matplotlib" in capsys.readouterr().err
+    else:
+        assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
