@@ -162,17 +162,9 @@ def _trio_pipe(kind: str) -> Any:
     return simple(run)
 
 
-def _has_trio() -> bool:
-    try:
-        import trio  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-if _has_trio():
-    register(Scenario(G4, "trio.open_memory_channel(128)", lambda: _trio_pipe("trio"), ops=OPS, baseline=True))
-    register(Scenario(G4, "gocon.Chan(128)", lambda: _trio_pipe("chan"), ops=OPS))
+register(Scenario(G4, "trio.open_memory_channel(128)", lambda: _trio_pipe("trio"), ops=OPS, baseline=True,
+                  requires="trio"))
+register(Scenario(G4, "gocon.Chan(128)", lambda: _trio_pipe("chan"), ops=OPS, requires="trio"))
 
 
 G5 = "thread -> asyncio task, capacity 128"
