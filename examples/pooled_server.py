@@ -237,6 +237,7 @@ def run_mode(mode: str, connections: int, size: int, seconds: float, max_request
         if proc.poll() is None:
             proc.kill()
     per_req = server["alloc_bytes"] / max(1, server["requests"])
+    server["served"] = server.pop("requests")  # the client's count stays under "requests"
     return {"mode": mode, **client, **server, "alloc_per_request": per_req}
 
 

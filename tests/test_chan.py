@@ -513,7 +513,10 @@ def test_waking_a_task_whose_loop_is_closed_does_not_raise_in_the_waker():
         await ch.recv_async()
 
     task = loop.create_task(park())
-    loop.run_until_complete(asyncio.sleep(0.01))
+    for _ in range(100):  # run loop iterations until the task is parked in recv
+        if stats(ch).receivers_waiting:
+            break
+        loop.run_until_complete(asyncio.sleep(0))
     assert stats(ch).receivers_waiting == 1
     loop.close()  # abandons the parked task
     ch.send("nobody", timeout=1)  # claims the dead waiter; the wake must not raise

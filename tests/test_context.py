@@ -254,7 +254,8 @@ async def test_cancel_from_another_task():
     ctx, cancel = with_cancel(background())
     async with anyio.create_task_group() as tg:
         tg.start_soon(ctx.wait_async)
-        await anyio.sleep(0.001)
+        while ctx.done().statistics().receivers_waiting == 0:  # the task is parked
+            await anyio.sleep(0)
         cancel()
     assert is_done(ctx)
 

@@ -91,7 +91,7 @@ def test_once_runs_once_and_concurrent_callers_wait():
     returned = []
     t2 = threading.Thread(target=lambda: (once.do(slow), returned.append(once.done)))
     t2.start()
-    time.sleep(0.02)  # t2 must still be waiting: nothing signals "is waiting"
+    wait_until(lambda: once._finished.statistics().receivers_waiting == 1)  # t2 is parked
     assert returned == []
     release.set()
     t1.join(5)
@@ -214,15 +214,17 @@ def test_limit_bounds_running_functions_and_try_go():
     assert not g.try_go(work)  # both slots busy
     starter = threading.Thread(target=lambda: [g.go(work) for _ in range(3)])
     starter.start()  # go() blocks while the limit is reached
-    time.sleep(0.02)
+    wait_until(lambda: g._sem.statistics().waiters == 1)  # the starter is parked in go()
     assert peak[0] == 2
     gate.set()
     starter.join(5)
     g.wait(timeout=5)
     assert peak[0] == 2
-    with pytest.raises(RuntimeError):  # not while active
-        g.go(lambda: time.sleep(0.05))
+    busy = threading.Event()
+    g.go(busy.wait, 5)
+    with pytest.raises(RuntimeError, match="active"):  # not while a function runs
         g.set_limit(3)
+    busy.set()
     g.wait()
     g.set_limit(-1)
     assert g.try_go(lambda: None)
@@ -341,6 +343,31 @@ async def test_async_group_tasks_threads_and_first_error():
             g.go(fail)
     assert sorted(results) == [("task", i) for i in range(3)] + [("thread", i) for i in range(3)]
     assert isinstance(cause(ctx), LookupError)
+
+
+@pytest.mark.anyio
+async def test_sync_wait_from_another_thread_covers_tasks():
+    release = anyio.Event()
+    finished = []
+
+    async def task():
+        await release.wait()
+        finished.append("task")
+
+    waited = []
+    async with ErrGroup() as g:
+        g.go(task)
+
+        def waiter():
+            g.wait(timeout=10)  # from a thread: must wait for the task too
+            waited.append(list(finished))
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        await anyio.sleep(0.01)  # give the thread time to wait (wrongly) too early
+        release.set()
+    await anyio.to_thread.run_sync(t.join)
+    assert waited == [["task"]]
 
 
 @pytest.mark.anyio

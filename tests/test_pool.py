@@ -128,7 +128,9 @@ def test_max_idle_caps_the_pool(no_gc):
     s = p.stats()
     assert s["size"] <= 4 + SHARDS - 1
     assert s["dropped"] == 50 - s["size"]
-    assert Pool(Obj, max_idle=0).put(Obj()) is None  # accepted, dropped
+    none = Pool(Obj, max_idle=0)
+    none.put(Obj())  # accepted, and dropped
+    assert len(none) == 0 and none.stats()["dropped"] == 1
 
 
 def test_victim_generation_across_collections():

@@ -1,9 +1,10 @@
 """Parking a blocked operation until its waiter is claimed, in a thread, an
 asyncio task or a trio task -- shared by channels, select and semaphores.
 
-An operation queues *entries* (one per queue it waits in) that point back at
-their owner; an owner is anything with a ``_lock`` and a
-``_forget(entry) -> list of waiters to wake`` method (a Chan, a Semaphore).
+An operation queues *entries* (one per queue it waits in) whose ``chan``
+attribute points back at their owner; an owner is anything with a ``_lock``
+and a ``_forget(entry) -> waiters to wake (or None)`` method (a Chan, a
+Semaphore).
 Parking ends when the waiter is claimed (see ``_waiter``); if the caller gives
 up instead (timeout, cancellation, KeyboardInterrupt) it claims the waiter
 itself, or -- when a counterpart won the race -- hands the result to
@@ -12,17 +13,11 @@ itself, or -- when a counterpart won the race -- hands the result to
 
 from __future__ import annotations
 
-import asyncio
 import time
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from . import debug
 from ._waiter import CANCELLED, TIMEOUT, AsyncioWaiter, ThreadWaiter, Waiter
-
-
-class Entry(Protocol):
-    chan: Any  # the queue owner: a Chan or a Semaphore
-    queued: bool
 
 
 OnLost = Callable[[Any], None]
@@ -152,4 +147,4 @@ async def _park_trio(waiter: Waiter, entries: list[Any], timeout: float | None, 
     return waiter.result
 
 
-__all__ = ["abandon", "disarm", "park_async", "park_thread", "remaining", "asyncio"]
+__all__ = ["abandon", "disarm", "park_async", "park_thread", "remaining"]

@@ -50,7 +50,6 @@ _pools: weakref.WeakSet[_Flippable] = weakref.WeakSet()
 _lock = threading.Lock()
 _min_interval = 1.0
 _last_flip = float("-inf")
-_flips = 0
 
 
 def register(pool: _Flippable) -> None:
@@ -79,11 +78,10 @@ def set_min_flip_interval(seconds: float) -> None:
 
 def flip_all() -> int:
     """Flip every live registered pool now; return how many were flipped."""
-    global _last_flip, _flips
+    global _last_flip
     with _lock:
         pools = list(_pools)
         _last_flip = time.monotonic()
-        _flips += 1
     # Flip outside the lock: dropping victims may run __del__, which may
     # create or register pools.
     for pool in pools:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 from _thread import get_ident
 from inspect import CO_COROUTINE
 from concurrent.futures import Executor, Future
@@ -41,8 +42,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _workers, debug
-from ._waiter import check_can_block
-from .context import background, with_cancel_cause
+from ._park import remaining
+from .context import _DoneChan, background, with_cancel_cause
 from .semaphore import Semaphore
 from .waitgroup import WaitGroup
 
@@ -75,7 +76,10 @@ class ErrGroup:
             debug._groups.add(self)
         self._tasks_pending = 0  # tasks started whose body has not begun
         self._tasks = 0  # tasks not finished (touched only in the loop's thread)
-        self._tasks_idle: Any = None  # a _DoneChan closed when _tasks drops to 0
+        # Closed when _tasks drops to 0; a new one is made when it leaves 0. It is
+        # swapped only in the loop's thread; a waiting thread just reads the
+        # reference, so a wait that starts while tasks run cannot miss the close.
+        self._tasks_idle: Any = None
         self._spawn: Callable[..., Any] | None = None  # start_soon-like
         self._create: Callable[..., Any] | None = None  # asyncio: TaskGroup.create_task
 
@@ -219,12 +223,14 @@ class ErrGroup:
             self._fail(exc)  # siblings are not cancelled: only the ctx is
         finally:
             self._tasks -= 1  # (_task_done, inlined: this runs once per task)
-            if self._tasks == 0 and self._tasks_idle is not None:
+            if not self._tasks:
                 self._task_done(0)
 
     def _start_task(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], slot_taken: bool) -> None:
         # Tasks are counted here, not in _wg: both sides of the count run in
         # the loop's thread, so a plain int does (a WaitGroup costs a lock).
+        if not self._tasks:
+            self._tasks_idle = _DoneChan(self)
         self._tasks += 1
         self._tasks_pending += 1
         self._started += 1
@@ -265,28 +271,30 @@ class ErrGroup:
 
     def _task_done(self, n: int = 1) -> None:
         self._tasks -= n
-        if self._tasks == 0 and self._tasks_idle is not None:
+        if not self._tasks:
             idle, self._tasks_idle = self._tasks_idle, None
-            idle._end()
+            if idle is not None:
+                idle._end()
 
     # ---- waiting -------------------------------------------------------------------------
 
     def wait(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
-        """Wait for every function; raise the first exception (see the module docstring)."""
-        if self._wg.count:
-            check_can_block("ErrGroup.wait()")
-        self._wg.wait(timeout=timeout, ctx=ctx)
+        """Wait for every function (threads and tasks); raise the first exception
+        (see the module docstring). One ``timeout`` covers the whole wait."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        idle = self._tasks_idle
+        if idle is not None:
+            idle.recv_ok(timeout=remaining(deadline), ctx=ctx)
+        self._wg.wait(timeout=remaining(deadline), ctx=ctx)
         self._finish_wait()
 
     async def wait_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
         """Async twin of :meth:`wait`."""
-        if self._tasks:
-            if self._tasks_idle is None:
-                from .context import _DoneChan
-
-                self._tasks_idle = _DoneChan(self)
-            await self._tasks_idle.recv_ok_async(timeout=timeout, ctx=ctx)
-        await self._wg.wait_async(timeout=timeout, ctx=ctx)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        idle = self._tasks_idle
+        if idle is not None:
+            await idle.recv_ok_async(timeout=remaining(deadline), ctx=ctx)
+        await self._wg.wait_async(timeout=remaining(deadline), ctx=ctx)
         self._finish_wait()
 
     def __enter__(self) -> ErrGroup:
