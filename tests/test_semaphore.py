@@ -55,6 +55,41 @@ def test_bad_n_and_over_release():
     s.release(1)
 
 
+@pytest.mark.parametrize("n", [2**70, -(2**70), -1, True, None, "1", 1.0])
+def test_bad_n_everywhere_is_rejected_and_changes_nothing(n):
+    # The counter is native: whatever Python passes, a clear exception and
+    # an unchanged semaphore, from every entry point.
+    s = Semaphore(3)
+    s.acquire(1)
+    for call in (s.acquire, s.try_acquire, s.release, lambda n: s.acquire(n, ctx=background())):
+        with pytest.raises((TypeError, ValueError), match=r"n must be|never succeed|can be held"):
+            call(n)
+    assert s.statistics() == SemaphoreStatistics(size=3, held=1, waiters=0)
+    s.release()
+
+
+def test_bad_timeout_is_rejected_even_when_units_are_free():
+    s = Semaphore(1)
+    with pytest.raises(ValueError):
+        s.acquire(timeout=-1)
+    assert s.statistics().held == 0
+
+
+def test_zero_units_queue_behind_a_waiter():
+    # acquire(0) succeeds at once, unless a waiter is queued: FIFO holds for
+    # every request (Go's semaphore behaves the same way).
+    s = Semaphore(1)
+    s.acquire(0)
+    s.acquire(1)
+    t = spawn(s.acquire, 1)
+    wait_until(lambda: s.statistics().waiters == 1)
+    assert not s.try_acquire(0)
+    s.release(1)
+    t.join(5)
+    assert not t.is_alive() and s.statistics() == SemaphoreStatistics(1, 1, 0)
+    s.release(1)
+
+
 def test_fifo_large_request_is_not_starved():
     # Go's TestLargeAcquireDoesntStarve: small acquirers keep coming, but a
     # waiting large request blocks them until it is served.

@@ -23,9 +23,13 @@ nothing. (If the units were granted at the instant the cancellation arrived,
 trio returns normally and delivers the cancellation at the next checkpoint;
 asyncio gives the units back and lets the cancellation stand.)
 
-Invariant, under the lock: ``0 <= free <= size``, ``queued`` counts the live
-waiters, and the first live waiter needs more than ``free`` (otherwise it
-would have been granted).
+The two numbers -- free units and live waiters -- live in a native counter
+(``gocon._native.SemCount``) whose every method is one indivisible step, so
+the uncontended acquire and release are one C call each and take no lock.
+The queue itself is a deque guarded by ``_lock``. Invariant, under the lock:
+``queued`` counts the live entries in the deque, and the first live entry
+needs more than ``free`` (otherwise it would have been granted). Why a
+release cannot miss a waiter that is about to queue: see semcount.c.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from collections import deque
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._native import SemCount
 from ._park import disarm, park_async, park_thread
 from ._waiter import ThreadWaiter, Waiter, check_can_block, current_async_waiter
 from .chan import RECV, check_timeout
@@ -43,9 +48,6 @@ if TYPE_CHECKING:
     from .context import Context
 
 __all__ = ["Semaphore", "SemaphoreStatistics"]
-
-_ONE = 1  # identity test for the default n (small ints are cached)
-
 
 class SemaphoreStatistics(NamedTuple):
     size: int
@@ -67,12 +69,6 @@ class _Wait:
         self.dead = False
 
 
-def _check_size(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    return n
-
-
 class Semaphore:
     """A weighted semaphore of ``size`` units with FIFO waiters.
 
@@ -81,18 +77,14 @@ class Semaphore:
     of what an uncontended acquire costs.
     """
 
-    __slots__ = ("_lock", "_size", "_free", "_queued", "_waiters", "_dead", "__weakref__")
+    __slots__ = ("_count", "_lock", "_waiters", "_dead", "__weakref__")
 
     def __init__(self, size: int) -> None:
-        _check_size(size, "Semaphore(size)")
-        if size <= 0:
-            raise ValueError(f"Semaphore(size) must be >= 1, got {size}")
-        self._lock = allocate_lock()
-        self._size = size
-        self._free = size  # units not held
-        self._queued = 0  # live waiters (len(_waiters) - _dead), kept for the fast path
+        # SemCount checks size: TypeError unless an int, ValueError unless >= 1.
+        self._count = SemCount(size)
+        self._lock = allocate_lock()  # guards _waiters and _dead
         self._waiters: deque[_Wait] = deque()
-        self._dead = 0
+        self._dead = 0  # entries in _waiters that gave up, left for _grant to skip
 
     # ---- under the lock ------------------------------------------------------
 
@@ -101,6 +93,7 @@ class Semaphore:
         the first that does not). Returns the waiters to wake."""
         wakes: list[Waiter] = []
         q = self._waiters
+        count = self._count
         while q:
             e = q[0]
             if e.dead:
@@ -108,14 +101,17 @@ class Semaphore:
                 e.queued = False
                 self._dead -= 1
                 continue
-            if self._free < e.value:
+            if not count.fits(e.value):
                 break
             q.popleft()
             e.queued = False
-            self._queued -= 1
+            # Claim first: a waiter that is timing out right now wins or loses
+            # here, and only a claimed waiter is charged the units.
             if e.waiter.try_claim((0, None, True)):
-                self._free -= e.value
+                count.grant(e.value)
                 wakes.append(e.waiter)
+            else:
+                count.unqueue()
         return wakes
 
     def _forget(self, e: _Wait) -> list[Waiter]:
@@ -125,7 +121,7 @@ class Semaphore:
             return []
         e.dead = True
         self._dead += 1
-        self._queued -= 1
+        self._count.unqueue()
         if self._dead > 64 and self._dead * 2 > len(self._waiters):
             live = [x for x in self._waiters if not x.dead]
             for x in self._waiters:
@@ -135,42 +131,38 @@ class Semaphore:
             self._dead = 0
         return self._grant()
 
-    def _check_n(self, n: Any) -> int:
-        _check_size(n, "n")
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
-        if n > self._size:
-            raise ValueError(f"cannot acquire {n} units from a Semaphore of size {self._size}: it would never succeed")
-        return n
+    def _serve(self) -> None:
+        """Units came back while waiters are queued: wake those that now fit."""
+        lock = self._lock
+        lock.acquire()
+        try:
+            wakes = self._grant()
+        finally:
+            lock.release()
+        for w in wakes:
+            w.wake()
 
     # ---- API --------------------------------------------------------------------
 
     @property
     def size(self) -> int:
-        return self._size
+        """Total units."""
+        return self._count.size  # type: ignore[no-any-return]
 
     def try_acquire(self, n: int = 1) -> bool:
         """Take ``n`` units if they are free and nobody is waiting; never blocks."""
-        self._check_n(n)
-        self._lock.acquire()
-        try:
-            if not self._queued and self._free >= n:
-                self._free -= n
-                return True
-            return False
-        finally:
-            self._lock.release()
+        return self._count.take(n)  # type: ignore[no-any-return]
 
     def _enqueue(self, n: int, waiter: Waiter, ctx: Context | None) -> list[Any] | None:
         """Take the units now (None) or queue ``waiter`` (its entries)."""
         self._lock.acquire()
         try:
-            if not self._queued and self._free >= n:
-                self._free -= n
+            if self._count.take_or_queue(n):
                 return None
+            # Counted as queued by take_or_queue; in the deque before the lock
+            # is released, so a releaser that saw the count finds the entry.
             e = _Wait(self, waiter, n)
             self._waiters.append(e)
-            self._queued += 1
         finally:
             self._lock.release()
         entries: list[Any] = [e]
@@ -194,22 +186,16 @@ class Semaphore:
         """Block until ``n`` units are free and every earlier waiter was served.
 
         ``TimeoutError`` after ``timeout`` seconds, ``ctx.err()`` when ``ctx``
-        ends first; in both cases nothing is held.
+        ends first; in both cases nothing is held. ``n`` larger than the size
+        raises ``ValueError`` at once (it could never succeed).
         """
-        if n is not _ONE and (n.__class__ is not int or n < 0 or n > self._size):
-            self._check_n(n)  # (n is 1, the default, nearly always: skip the checks)
         if timeout is not None:
             check_timeout(timeout)
-        if ctx is None:  # fast path: free units and nobody queued ahead of us
-            lock = self._lock
-            lock.acquire()
-            try:
-                if not self._queued and self._free >= n:
-                    self._free -= n
-                    return
-            finally:
-                lock.release()
+        if ctx is None:
+            if self._count.take(n):  # fast path: free units, nobody queued ahead
+                return
         elif ctx.err() is not None:
+            self._count.fits(n)  # (bad n is still reported as such)
             raise ctx.err()  # type: ignore[misc]
         check_can_block("Semaphore.acquire()")
         waiter = ThreadWaiter()
@@ -221,20 +207,13 @@ class Semaphore:
 
     async def acquire_async(self, n: int = 1, *, timeout: float | None = None, ctx: Context | None = None) -> None:
         """Async twin of :meth:`acquire`. Cancelled: nothing is held."""
-        if n is not _ONE and (n.__class__ is not int or n < 0 or n > self._size):
-            self._check_n(n)  # (n is 1, the default, nearly always: skip the checks)
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:
-            lock = self._lock
-            lock.acquire()
-            try:
-                if not self._queued and self._free >= n:
-                    self._free -= n
-                    return
-            finally:
-                lock.release()
+            if self._count.take(n):
+                return
         elif ctx.err() is not None:
+            self._count.fits(n)
             raise ctx.err()  # type: ignore[misc]
         waiter = current_async_waiter()
         entries = self._enqueue(n, waiter, ctx)
@@ -255,42 +234,32 @@ class Semaphore:
     def release(self, n: int = 1) -> None:
         """Give back ``n`` units and serve the waiters that now fit, in order.
         Releasing more than is held raises ``ValueError`` (and changes nothing)."""
-        if n is not _ONE and (n.__class__ is not int or n < 0):
-            _check_size(n, "n")
-            raise ValueError(f"n must be >= 0, got {n}")
-        lock = self._lock
-        lock.acquire()
-        try:
-            free = self._free + n
-            if free > self._size:
-                raise ValueError(f"released {n} units but only {self._size - self._free} are held")
-            self._free = free
-            if not self._queued:
-                return
-            wakes = self._grant()
-        finally:
-            lock.release()
-        for w in wakes:
-            w.wake()
+        if self._count.give(n):
+            self._serve()
 
     def statistics(self) -> SemaphoreStatistics:
         """Size, units held, live waiters."""
-        with self._lock:
-            return SemaphoreStatistics(self._size, self._size - self._free, self._queued)
+        return SemaphoreStatistics(*self._count.snapshot())
+
+    # The context managers try the one-call fast path before the full method.
 
     def __enter__(self) -> Semaphore:
-        self.acquire()
+        if not self._count.take(1):
+            self.acquire()
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.release()
+        if self._count.give(1):
+            self._serve()
 
     async def __aenter__(self) -> Semaphore:
-        await self.acquire_async()
+        if not self._count.take(1):
+            await self.acquire_async()
         return self
 
     async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.release()
+        if self._count.give(1):
+            self._serve()
 
     def __repr__(self) -> str:
         s = self.statistics()

@@ -12,7 +12,7 @@ mkdir -p "$out/gocon/_native"
 inc=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 suffix=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 gcc -shared -fPIC -O2 -g -std=gnu11 -Wall -Werror -Wno-unused-parameter -fvisibility=hidden ${GOCON_FT_CFLAGS:-} \
-    -I"$inc" -I"$native" "$native/module.c" "$native/pool.c" "$native/bufpool.c" "$here/probe.c" \
+    -I"$inc" -I"$native" "$native/module.c" "$native/pool.c" "$native/bufpool.c" "$native/semcount.c" "$here/probe.c" \
     -o "$out/gocon/_native/_core$suffix"
 PYTHONPATH="$out" "$py" -X gil=0 "$here/stress.py"
 rm -rf "$out"

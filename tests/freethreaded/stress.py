@@ -1,5 +1,6 @@
 """Stress the native core without the GIL: 8 threads hammer one Pool and one
-BufferPool (with flips from a ninth thread), then invariants are checked.
+BufferPool (with flips from a ninth thread), then one SemCount (the
+Semaphore's counter); invariants are checked.
 Run by tests/freethreaded/run.sh on a free-threaded CPython."""
 
 import os
@@ -93,4 +94,49 @@ def main():
     print(f"free-threaded stress: ok, {N_THREADS} threads x {N_ITER} iterations; pool {s}")
 
 
+def semcount():
+    # Each thread takes 1..3 units of 4 when take() allows, counts itself in a
+    # shared tally (under a lock, to check the counter against it), gives
+    # them back. take() must never hand out more units than are free.
+    size = 4
+    c = _core.SemCount(size)
+    tally_lock = threading.Lock()
+    tally = [0, 0]  # units held now, most ever held
+    errors = []
+    barrier = threading.Barrier(N_THREADS)
+
+    def worker(me):
+        barrier.wait()
+        for i in range(N_ITER):
+            n = 1 + (i + me) % 3
+            if not c.take(n):
+                continue
+            # Counted after take() and uncounted before give(): the tally can
+            # only lag the units really held, so tally > size is a real bug.
+            with tally_lock:
+                tally[0] += n
+                tally[1] = max(tally[1], tally[0])
+                if tally[0] > size:
+                    errors.append(f"{tally[0]} units held of {size}")
+            with tally_lock:
+                tally[0] -= n
+            if c.give(n):
+                errors.append("give() reported waiters that were never queued")
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(N_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert c.snapshot() == (size, 0, 0), c.snapshot()
+    try:
+        c.give(1)
+        raise AssertionError("over-release accepted")
+    except ValueError:
+        pass
+    print(f"free-threaded SemCount stress: ok, {N_THREADS} threads x {N_ITER}; most units held at once {tally[1]}")
+
+
 main()
+semcount()

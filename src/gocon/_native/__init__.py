@@ -2,7 +2,7 @@
 
 The extension (``_core``) carries two surfaces:
 
-* C-API types -- ``NativePool``, ``NativeBufferPool``, ``Buffer`` -- created once
+* C-API types -- ``NativePool``, ``NativeBufferPool``, ``Buffer``, ``SemCount`` -- created once
   by ``lib.gocon_native_init``. Their methods are the hot paths; calling them
   costs what a builtin method call costs, with no GIL release.
 * ``lib``: plain C functions for rare operations (stats snapshots, trimming,
@@ -49,10 +49,11 @@ def extend(native: type, layer: type) -> type:
 NativePool = _core.NativePool
 NativeBufferPool = _core.NativeBufferPool
 Buffer = _core.Buffer
+SemCount = _core.SemCount
 
 #: True when the core was built for a free-threaded (no-GIL) CPython.
 FREE_THREADED: bool = bool(lib.gocon_free_threaded())
 #: Number of per-CPU shards every Pool uses (the CPU count, at most 256).
 SHARDS: int = lib.gocon_nshards()
 
-__all__ = ["Buffer", "FREE_THREADED", "NativeBufferPool", "NativePool", "SHARDS", "extend", "ffi", "lib"]
+__all__ = ["Buffer", "FREE_THREADED", "NativeBufferPool", "NativePool", "SHARDS", "SemCount", "extend", "ffi", "lib"]

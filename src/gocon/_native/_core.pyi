@@ -8,3 +8,4 @@ lib: Any
 NativePool: Any
 NativeBufferPool: Any
 Buffer: Any
+SemCount: Any

@@ -29,7 +29,7 @@ import sysconfig
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = ["module.c", "pool.c", "bufpool.c"]
+SOURCES = ["module.c", "pool.c", "bufpool.c", "semcount.c"]
 HEADERS = ["compat.h", "core.h", "gocon_api.h"]
 
 

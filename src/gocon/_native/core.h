@@ -23,12 +23,14 @@ gocon_shard(void)
     return gocon_tl_shard;
 }
 
-/* Types, created at init by PyType_FromSpec (pool.c, bufpool.c). */
+/* Types, created at init by PyType_FromSpec (pool.c, bufpool.c, semcount.c). */
 extern PyTypeObject *gocon_PoolType;
 extern PyTypeObject *gocon_BufferPoolType;
 extern PyTypeObject *gocon_BufferType;
+extern PyTypeObject *gocon_SemCountType;
 
 int gocon_pool_init_type(PyObject *module);
 int gocon_bufpool_init_types(PyObject *module);
+int gocon_semcount_init_type(PyObject *module);
 
 #endif

@@ -49,7 +49,8 @@ gocon_native_init(int ncpu, char *err, size_t errlen)
         Py_XDECREF(name);
         if (mod == NULL && !PyErr_Occurred())
             PyErr_SetString(PyExc_ImportError, "gocon._native._core is not in sys.modules");
-        if (mod == NULL || gocon_pool_init_type(mod) < 0 || gocon_bufpool_init_types(mod) < 0)
+        if (mod == NULL || gocon_pool_init_type(mod) < 0 || gocon_bufpool_init_types(mod) < 0
+            || gocon_semcount_init_type(mod) < 0)
             rc = -1;
         Py_XDECREF(mod);
         if (rc < 0) {
