@@ -438,3 +438,38 @@ async def test_async_body_exception_propagates_as_itself():
             g.go(ctx.wait_async)  # stops when the body's failure cancels ctx
             raise KeyError("body")
     assert isinstance(cause(ctx), KeyError)
+
+
+@pytest.mark.anyio
+async def test_running_tasks_may_start_siblings_while_the_group_exits():
+    # Go lets a goroutine call g.Go while Wait is waiting; here the body has
+    # ended and __aexit__ is waiting when the parent task starts its children.
+    seen = []
+
+    async def child(i):
+        await anyio.sleep(0)
+        if i == 2:
+            raise ValueError("late child")
+        seen.append(i)
+
+    async def parent():
+        await anyio.sleep(0.01)
+        for i in range(4):
+            g.go(child, i)
+
+    with pytest.raises(ValueError, match="late child"):
+        async with ErrGroup() as g:
+            g.go(parent)
+    assert sorted(seen) == [0, 1, 3]
+
+
+@pytest.mark.anyio
+async def test_tasks_cancelled_before_they_ran_are_not_counted_as_active():
+    with anyio.CancelScope() as scope:
+        async with ErrGroup() as g:
+            for _ in range(5):
+                g.go(anyio.sleep, 10)
+            scope.cancel()  # the tasks never get to run
+    assert scope.cancelled_caught
+    assert "active=0" in repr(g)
+    await g.wait_async(timeout=5)  # returns at once: nothing is left to wait for

@@ -38,7 +38,7 @@ from _thread import get_ident
 from inspect import CO_COROUTINE
 from concurrent.futures import Executor, Future
 from functools import partial
-from types import TracebackType
+from types import FunctionType, TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _workers, debug
@@ -74,7 +74,6 @@ class ErrGroup:
         self._tracked = debug._enabled and debug._groups is not None
         if self._tracked:
             debug._groups.add(self)
-        self._tasks_pending = 0  # tasks started whose body has not begun
         self._tasks = 0  # tasks not finished (touched only in the loop's thread)
         # Closed when _tasks drops to 0; a new one is made when it leaves 0. It is
         # swapped only in the loop's thread; a waiting thread just reads the
@@ -138,6 +137,22 @@ class ErrGroup:
 
     def go(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``fn(*args, **kwargs)`` in the group (see the module docstring)."""
+        create = self._create
+        if (
+            create is not None
+            and fn.__class__ is FunctionType
+            and fn.__code__.co_flags & CO_COROUTINE
+            and self._sem is None
+            and get_ident() == self._loop_thread
+        ):
+            # The common case, written out: a coroutine function inside
+            # `async with` on asyncio, no limit -- straight to a task.
+            if not self._tasks:
+                self._tasks_idle = _DoneChan(self)
+            self._tasks += 1
+            self._started += 1
+            create(self._run_plain(fn, args, kwargs))
+            return
         if not callable(fn):
             self._check_fn(fn)
         if self._tg is not None and get_ident() == self._loop_thread:
@@ -216,7 +231,6 @@ class ErrGroup:
             self._wg.done()
 
     async def _run_plain(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        self._tasks_pending -= 1
         try:
             await fn(*args, **kwargs)
         except Exception as exc:
@@ -232,7 +246,6 @@ class ErrGroup:
         if not self._tasks:
             self._tasks_idle = _DoneChan(self)
         self._tasks += 1
-        self._tasks_pending += 1
         self._started += 1
         code = getattr(fn, "__code__", None)  # plain functions: skip inspect's unwrapping
         is_async = bool(code.co_flags & CO_COROUTINE) if code is not None else inspect.iscoroutinefunction(fn)
@@ -246,7 +259,6 @@ class ErrGroup:
 
         async def task() -> None:
             have_slot = slot_taken
-            self._tasks_pending -= 1  # from here on, the finally below accounts for it
             try:
                 if self._sem is not None and not have_slot:
                     await self._sem.acquire_async()
@@ -336,7 +348,9 @@ class ErrGroup:
     async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         if e is not None and self._cancel is not None:
             self._cancel(e)
-        tg, self._tg = self._tg, None
+        # The task group stays open to go() until it has exited: a running
+        # task may still start siblings while the group waits for them (Go).
+        tg = self._tg
         try:
             await tg.__aexit__(t, e, tb)
         except BaseExceptionGroup as group:
@@ -346,12 +360,12 @@ class ErrGroup:
             if e is None or any(x is not e for x in group.exceptions):
                 raise
         finally:
-            self._loop_thread = None
+            self._tg = self._loop_thread = None
             self._spawn = self._create = None
-            # A task cancelled before it ever ran never reached its finally.
-            leftover, self._tasks_pending = self._tasks_pending, 0
-            if leftover:
-                self._task_done(leftover)
+            # Every task of the group has ended now; one cancelled before it
+            # ever ran never reached its finally, and is still counted.
+            if self._tasks:
+                self._task_done(self._tasks)
         await self._wg.wait_async()  # functions sent to threads or an executor
         self._waited = True
         if e is None:
