@@ -46,3 +46,29 @@ def test_bench_plot(tmp_path, capsys):
         assert code == 2 and "needs matplotlib" in capsys.readouterr().err
     else:
         assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rich_tables_on_a_terminal(monkeypatch):
+    pytest.importorskip("rich")
+    import io
+
+    from rich.console import Console
+
+    from gocon._bench import report
+
+    buf = io.StringIO()
+    monkeypatch.setattr(report, "rich_console", lambda stderr=False: Console(file=buf, force_terminal=True, width=120))
+    rows = [
+        report.Row("g", "base", 2e-6, True),
+        report.Row("g", "gocon.X", 1e-6, False),
+        report.Row("g", "peer", None, False, "peer not installed"),
+    ]
+    report.print_report(rows)
+    text = buf.getvalue()
+    assert "gocon.X" in text and "0.500x" in text and "peer not installed" in text
+    assert "\x1b[" in text  # styled, not the plain format
+
+
+def test_plain_flag_keeps_plain_text(capsys):
+    assert main(["bench", "--quick", "--plain", "--only", "pool get+put"]) == 0
+    assert "x vs list.append(list.pop())" in capsys.readouterr().out

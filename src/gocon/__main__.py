@@ -29,11 +29,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="run the groups whose name contains TEXT (repeatable)")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     bench.add_argument("--plot", metavar="PATH", help="also draw the ratios as a PNG bar chart (needs gocon[bench])")
+    bench.add_argument("--plain", action="store_true",
+                       help="plain-text output even on a terminal with rich installed")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from gocon._bench.runner import main as bench_main
 
-        return bench_main(args.only, args.quick, args.json, args.plot)
+        return bench_main(args.only, args.quick, args.json, args.plot, args.plain)
     return _status()
 
 

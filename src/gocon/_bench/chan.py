@@ -48,7 +48,15 @@ def _chan128() -> tuple[Any, Any]:
     return ch.send, ch.recv
 
 
+def _aiologic128() -> tuple[Any, Any]:
+    import aiologic
+
+    q: Any = aiologic.Queue(128)
+    return q.green_put, q.green_get
+
+
 register(Scenario(G1, "queue.Queue(128)", lambda: _thread_pipe(_qq), ops=OPS, baseline=True))
+register(Scenario(G1, "aiologic.Queue(128)", lambda: _thread_pipe(_aiologic128), ops=OPS, requires="aiologic"))
 register(Scenario(G1, "gocon.Chan(128)", lambda: _thread_pipe(_chan128), ops=OPS))
 
 
@@ -194,6 +202,16 @@ def _thread_to_asyncio(kind: str) -> Any:
                         mixed.sync_q.put(i)
 
                 get = mixed.async_q.get
+            elif kind == "aiologic":
+                import aiologic
+
+                aq: Any = aiologic.Queue(128)
+
+                def produce() -> None:
+                    for i in range(ops):
+                        aq.green_put(i)
+
+                get = aq.async_get
             else:
                 ch: Chan[int] = Chan(128)
 
@@ -219,6 +237,7 @@ register(Scenario(G5, "asyncio.Queue + call_soon_threadsafe", lambda: _thread_to
                   baseline=True, note="unbounded: call_soon_threadsafe has no backpressure"))
 register(Scenario(G5, "janus.Queue(128)", lambda: _thread_to_asyncio("janus"), ops=OPS, requires="janus"))
 register(Scenario(G5, "culsans.Queue(128)", lambda: _thread_to_asyncio("culsans"), ops=OPS, requires="culsans"))
+register(Scenario(G5, "aiologic.Queue(128)", lambda: _thread_to_asyncio("aiologic"), ops=OPS, requires="aiologic"))
 register(Scenario(G5, "gocon.Chan(128)", lambda: _thread_to_asyncio("chan"), ops=OPS))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 from ..errgroup import ErrGroup
 from ..semaphore import Semaphore
@@ -14,22 +14,35 @@ from .core import Scenario, register, simple
 G1 = "semaphore acquire+release, one thread"
 
 
+def _thread_semaphore(kind: str, size: int) -> tuple[Any, Any, Callable[[], int]]:
+    """(acquire, release, units free now) for a thread-side semaphore."""
+    if kind == "threading":
+        t = threading.Semaphore(size)
+        return t.acquire, t.release, lambda: t._value  # type: ignore[attr-defined]
+    if kind == "aiologic":
+        import aiologic
+
+        a = aiologic.Semaphore(size)
+        return a.green_acquire, a.green_release, lambda: a.value  # type: ignore[no-any-return]
+    g = Semaphore(size)
+    return g.acquire, g.release, lambda: size - g.statistics().held
+
+
 def _sem_one_thread(kind: str) -> Any:
-    s: Any = threading.Semaphore(4) if kind == "threading" else Semaphore(4)
+    acquire, release, free = _thread_semaphore(kind, 4)
 
     def run(ops: int) -> None:
-        acquire, release = s.acquire, s.release
         for _ in range(ops):
             acquire()
             release()
-        if not acquire(timeout=1) if kind == "threading" else not s.try_acquire():
+        if free() != 4:
             raise AssertionError("units leaked")
-        release()
 
     return simple(run)
 
 
 register(Scenario(G1, "threading.Semaphore", lambda: _sem_one_thread("threading"), ops=50_000, baseline=True))
+register(Scenario(G1, "aiologic.Semaphore", lambda: _sem_one_thread("aiologic"), ops=50_000, requires="aiologic"))
 register(Scenario(G1, "gocon.Semaphore", lambda: _sem_one_thread("gocon"), ops=50_000))
 
 G2 = "semaphore acquire+release, one asyncio task"
@@ -40,11 +53,15 @@ def _sem_asyncio(kind: str) -> Any:
         async def main() -> None:
             if kind == "asyncio":
                 s: Any = asyncio.Semaphore(4)
-                acquire = s.acquire
+                acquire, release = s.acquire, s.release
+            elif kind == "aiologic":
+                import aiologic
+
+                s = aiologic.Semaphore(4)
+                acquire, release = s.async_acquire, s.async_release
             else:
                 s = Semaphore(4)
-                acquire = s.acquire_async
-            release = s.release
+                acquire, release = s.acquire_async, s.release
             for _ in range(ops):
                 await acquire()
                 release()
@@ -55,6 +72,7 @@ def _sem_asyncio(kind: str) -> Any:
 
 
 register(Scenario(G2, "asyncio.Semaphore", lambda: _sem_asyncio("asyncio"), ops=50_000, baseline=True))
+register(Scenario(G2, "aiologic.Semaphore", lambda: _sem_asyncio("aiologic"), ops=50_000, requires="aiologic"))
 register(Scenario(G2, "gocon.Semaphore", lambda: _sem_asyncio("gocon"), ops=50_000))
 
 G3 = "4 threads on a semaphore of 2"
@@ -62,18 +80,18 @@ G3 = "4 threads on a semaphore of 2"
 
 def _sem_contended(kind: str) -> Any:
     def run(ops: int) -> None:
-        s: Any = threading.Semaphore(2) if kind == "threading" else Semaphore(2)
+        acquire, release, free = _thread_semaphore(kind, 2)
         inside = [0]
         bad: list[int] = []
 
         def worker() -> None:
             for _ in range(ops // 4):
-                s.acquire()
+                acquire()
                 inside[0] += 1
                 if inside[0] > 2:
                     bad.append(inside[0])
                 inside[0] -= 1
-                s.release()
+                release()
 
         ts = [threading.Thread(target=worker) for _ in range(4)]
         for t in ts:
@@ -82,11 +100,14 @@ def _sem_contended(kind: str) -> Any:
             t.join()
         if bad:
             raise AssertionError(f"{max(bad)} holders of a semaphore of 2")
+        if free() != 2:
+            raise AssertionError("units leaked")
 
     return simple(run)
 
 
 register(Scenario(G3, "threading.Semaphore(2)", lambda: _sem_contended("threading"), ops=40_000, baseline=True))
+register(Scenario(G3, "aiologic.Semaphore(2)", lambda: _sem_contended("aiologic"), ops=40_000, requires="aiologic"))
 register(Scenario(G3, "gocon.Semaphore(2)", lambda: _sem_contended("gocon"), ops=40_000))
 
 G4 = "spawn+join async tasks"

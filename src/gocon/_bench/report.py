@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -51,3 +52,54 @@ def ratio_table(rows: Iterable[Any]) -> str:
             ratios = "  ".join(f"{r.per_op / bt:6.3f}x vs {bn}" for bn, bt in bases if bt)
             out.append(f"  {r.scenario:<34} {r.per_op * 1e9:12.1f} ns/op   {ratios}")
     return "\n".join(out)
+
+
+def _by_group(rows: Iterable[Any]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        r = Row(*r)
+        out.setdefault(r.group, []).append(r)
+    return out
+
+
+def rich_console(stderr: bool = False) -> Any:
+    """A rich Console when rich is installed and the stream is a terminal, else
+    None (plain text then: pipes and CI logs get the stable format)."""
+    try:
+        from rich.console import Console
+    except ImportError:
+        return None
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else None
+
+
+def print_report(rows: list[Row], plain: bool = False) -> None:
+    """The results on stdout: a rich table per group on a terminal with rich
+    installed, else :func:`ratio_table`'s plain text."""
+    console = None if plain else rich_console()
+    if console is None:
+        print(ratio_table(rows))
+        sys.stdout.flush()
+        return
+    from rich.table import Table
+
+    for group, items in _by_group(rows).items():
+        bases = [(r.scenario, r.per_op) for r in items if r.baseline and r.per_op]
+        table = Table(title=group, title_justify="left", title_style="bold")
+        table.add_column("scenario")
+        table.add_column("ns/op", justify="right")
+        for name, _ in bases:
+            table.add_column(f"vs {name}", justify="right")
+        table.add_column("note", style="dim")
+        for r in items:
+            style = "bold cyan" if r.scenario.startswith("gocon") else None
+            if r.per_op is None:
+                table.add_row(r.scenario, "-", *["-" for _ in bases], r.note, style=style)
+                continue
+            cells = []
+            for _, bt in bases:
+                ratio = r.per_op / bt if bt else float("nan")
+                colour = "green" if ratio < 0.95 else ("red" if ratio > 1.05 else "")
+                cells.append(f"[{colour}]{ratio:.3f}x[/]" if colour else f"{ratio:.3f}x")
+            table.add_row(r.scenario, f"{r.per_op * 1e9:,.1f}", *cells, r.note, style=style)
+        console.print(table)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from .core import Scenario, groups
-from .report import Row, ratio_table, rows_as_dicts
+from .report import Row, print_report, rich_console, rows_as_dicts
 
 
 def select_groups(only: Iterable[str] | None) -> dict[str, list[Scenario]]:
@@ -29,17 +29,36 @@ def select_groups(only: Iterable[str] | None) -> dict[str, list[Scenario]]:
 
 
 def run_groups(
-    selected: dict[str, list[Scenario]], rounds: int = 9, scale: float = 1.0, out: TextIO | None = None
+    selected: dict[str, list[Scenario]], rounds: int = 9, scale: float = 1.0, out: TextIO | None = None,
+    plain: bool = False,
 ) -> list[Row]:
     """Run the given groups; progress goes to ``out`` (default stderr)."""
     stream = out or sys.stderr
+    console = rich_console(stderr=True) if out is None and not plain else None
     rows: list[Row] = []
     t0 = time.monotonic()
-    for k, (group, scenarios) in enumerate(selected.items(), 1):
-        print(f"  [{k}/{len(selected)}] {group} ... ({time.monotonic() - t0:.0f} s)", file=stream, flush=True)
-        present = [s for s in scenarios if s.missing() is None]
-        rows.extend(_run_group(group, present, rounds, scale))
-        rows.extend(Row(group, s.name, None, s.baseline, f"{s.missing()} not installed") for s in scenarios if s not in present)
+    progress = task = None
+    if console is not None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TimeElapsedColumn(), console=console, transient=True)
+        progress.start()
+        task = progress.add_task("bench", total=len(selected))
+    try:
+        for k, (group, scenarios) in enumerate(selected.items(), 1):
+            if progress is not None:
+                progress.update(task, description=group)  # type: ignore[arg-type]
+            else:
+                print(f"  [{k}/{len(selected)}] {group} ... ({time.monotonic() - t0:.0f} s)", file=stream, flush=True)
+            present = [s for s in scenarios if s.missing() is None]
+            rows.extend(_run_group(group, present, rounds, scale))
+            rows.extend(Row(group, s.name, None, s.baseline, f"{s.missing()} not installed") for s in scenarios if s not in present)
+            if progress is not None:
+                progress.advance(task)  # type: ignore[arg-type]
+    finally:
+        if progress is not None:
+            progress.stop()
     return rows
 
 
@@ -65,7 +84,9 @@ def _run_group(group: str, scenarios: list[Scenario], rounds: int, scale: float)
     return [Row(group, s.name, statistics.median(times[s.name]), s.baseline, s.note) for s in scenarios]
 
 
-def main(only: list[str] | None, quick: bool, json_path: str | None = None, plot_path: str | None = None) -> int:
+def main(
+    only: list[str] | None, quick: bool, json_path: str | None = None, plot_path: str | None = None, plain: bool = False
+) -> int:
     selected = select_groups(only)
     if not selected:
         print(f"python -m gocon bench: no scenario group matches {', '.join(only or [])!r}; groups are:", file=sys.stderr)
@@ -79,8 +100,8 @@ def main(only: list[str] | None, quick: bool, json_path: str | None = None, plot
             print("python -m gocon bench: --plot needs matplotlib: pip install 'gocon[bench]'", file=sys.stderr)
             return 2
     print("gocon bench: interleaved rounds, medians, ratios to each group's same-run baseline", file=sys.stderr)
-    rows = run_groups(selected, rounds=5 if quick else 9, scale=0.25 if quick else 0.6)
-    print(ratio_table(rows))
+    rows = run_groups(selected, rounds=5 if quick else 9, scale=0.25 if quick else 0.6, plain=plain)
+    print_report(rows, plain=plain)
     if json_path is not None:
         with open(json_path, "w", encoding="utf-8") as f:
             json.dump(rows_as_dicts(rows), f, indent=2)
