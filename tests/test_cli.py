@@ -72,3 +72,12 @@ def test_rich_tables_on_a_terminal(monkeypatch):
 def test_plain_flag_keeps_plain_text(capsys):
     assert main(["bench", "--quick", "--plain", "--only", "pool get+put"]) == 0
     assert "x vs list.append(list.pop())" in capsys.readouterr().out
+
+
+def test_bench_markdown(tmp_path, capsys):
+    md = tmp_path / "bench.md"
+    assert main(["bench", "--quick", "--plain", "--only", "pool get+put", "--markdown", str(md)]) == 0
+    lines = md.read_text().splitlines()
+    assert lines[0].startswith("| group | scenario | ns/op")
+    assert any("**gocon.Pool**" in line and line.endswith("x |") for line in lines)
+    assert any("baseline" in line for line in lines[2:])

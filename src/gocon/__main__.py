@@ -29,13 +29,14 @@ def main(argv: list[str] | None = None) -> int:
                        help="run the groups whose name contains TEXT (repeatable)")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     bench.add_argument("--plot", metavar="PATH", help="also draw the ratios as a PNG bar chart (needs gocon[bench])")
+    bench.add_argument("--markdown", metavar="PATH", help="also write the results as a Markdown table")
     bench.add_argument("--plain", action="store_true",
                        help="plain-text output even on a terminal with rich installed")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from gocon._bench.runner import main as bench_main
 
-        return bench_main(args.only, args.quick, args.json, args.plot, args.plain)
+        return bench_main(args.only, args.quick, args.json, args.plot, args.plain, args.markdown)
     return _status()
 
 

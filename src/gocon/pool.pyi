@@ -19,7 +19,19 @@ class PoolStats(TypedDict):
     shards: int
 
 class Pool(Generic[T]):
-    """A per-CPU sharded pool of reusable objects (Go's sync.Pool)."""
+    """A per-CPU sharded pool of reusable objects: Go's ``sync.Pool``.
+
+    Use it for objects that are expensive to build and cheap to reset --
+    large buffers, parsers, compiled state -- reused across many short tasks.
+    It is not a cache: at each full garbage collection the live objects
+    become the victim generation and the previous victims are dropped, so a
+    busy pool keeps hitting and an idle one is empty after two collections.
+
+    ``new`` is called by ``get()`` on a miss (without it a miss returns
+    None); ``reset`` runs on every object ``put()`` stores; with ``kind`` a
+    ``put()`` of anything else raises ``TypeError``; ``max_idle`` caps the
+    idle live objects. Thread-safe, never blocks, callable from ``__del__``.
+    """
 
     def __init__(
         self,
@@ -43,15 +55,20 @@ class Pool(Generic[T]):
         """A snapshot of the pool's counters."""
     def __len__(self) -> int: ...
     @property
-    def new(self) -> Callable[[], T] | None: ...
+    def new(self) -> Callable[[], T] | None:
+        """The factory called by get() on a miss, or None."""
     @property
-    def reset(self) -> Callable[[T], object] | None: ...
+    def reset(self) -> Callable[[T], object] | None:
+        """Called on every object before put() stores it, or None."""
     @property
-    def kind(self) -> type | None: ...
+    def kind(self) -> type | None:
+        """The type put() accepts, or None for any."""
     @property
-    def max_idle(self) -> int | None: ...
+    def max_idle(self) -> int | None:
+        """Approximate cap on idle live objects, or None."""
     @property
-    def shards(self) -> int: ...
+    def shards(self) -> int:
+        """Number of per-CPU shards."""
 
 class _Borrow(Generic[T]):
     def __enter__(self) -> T: ...

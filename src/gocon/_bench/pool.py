@@ -167,8 +167,8 @@ def _pybufpool(n: int) -> Any:
     return simple(run)
 
 
-def _gocon_bufpool(n: int) -> Any:
-    bp = BufferPool()
+def _gocon_bufpool(n: int, zero: bool = False) -> Any:
+    bp = BufferPool(zero=zero)
     bp.put(bp.get(n))
 
     def run(ops: int) -> None:
@@ -181,6 +181,13 @@ def _gocon_bufpool(n: int) -> Any:
         put(b)
         if not b.returned:
             raise AssertionError("buffer not returned")
+        if zero:
+            b = get(n)
+            with memoryview(b) as m:
+                if any(m[:: max(1, n // 64)]):
+                    raise AssertionError("zero=True handed out a dirty buffer")
+                m[:] = b"\xff" * n  # dirty it for the next get
+            put(b)
 
     def close() -> None:
         s = bp.stats()
@@ -195,6 +202,8 @@ for _n, _label, _ops in ((4096, "4 KiB", 20_000), (65536, "64 KiB", 5_000), (1 <
     register(Scenario(_g, f"bytearray({_n})", partial(_bytearray, _n), ops=_ops, baseline=True))
     register(Scenario(_g, "pure-Python buffer pool", partial(_pybufpool, _n), ops=20_000))
     register(Scenario(_g, "gocon.BufferPool", partial(_gocon_bufpool, _n), ops=20_000))
+    register(Scenario(_g, "gocon.BufferPool(zero=True)", partial(_gocon_bufpool, _n, True), ops=min(_ops, 20_000),
+                      note="clears each block on put"))
 
 
 # ---- recv_into on loopback -------------------------------------------------------

@@ -103,3 +103,19 @@ def print_report(rows: list[Row], plain: bool = False) -> None:
                 cells.append(f"[{colour}]{ratio:.3f}x[/]" if colour else f"{ratio:.3f}x")
             table.add_row(r.scenario, f"{r.per_op * 1e9:,.1f}", *cells, r.note, style=style)
         console.print(table)
+
+
+def markdown_table(rows: Iterable[Any]) -> str:
+    """One Markdown table: group, scenario, ns/op, ratio to the group's baseline."""
+    out = ["| group | scenario | ns/op | vs baseline |", "| --- | --- | ---: | ---: |"]
+    last = None
+    for d in rows_as_dicts(rows):
+        group = d["group"] if d["group"] != last else ""
+        last = d["group"]
+        name = f"**{d['scenario']}**" if d["scenario"].startswith("gocon") else d["scenario"]
+        if d["ns_per_op"] is None:
+            out.append(f"| {group} | {name} | – | {d['note']} |")
+            continue
+        ratio = "baseline" if d["baseline"] and d["ratio"] == 1.0 else f"{d['ratio']:.3f}x"
+        out.append(f"| {group} | {name} | {d['ns_per_op']:,.0f} | {ratio} |")
+    return "\n".join(out) + "\n"

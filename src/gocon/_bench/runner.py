@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from .core import Scenario, groups
-from .report import Row, print_report, rich_console, rows_as_dicts
+from .report import Row, markdown_table, print_report, rich_console, rows_as_dicts
 
 
 def select_groups(only: Iterable[str] | None) -> dict[str, list[Scenario]]:
@@ -85,7 +85,12 @@ def _run_group(group: str, scenarios: list[Scenario], rounds: int, scale: float)
 
 
 def main(
-    only: list[str] | None, quick: bool, json_path: str | None = None, plot_path: str | None = None, plain: bool = False
+    only: list[str] | None,
+    quick: bool,
+    json_path: str | None = None,
+    plot_path: str | None = None,
+    plain: bool = False,
+    markdown_path: str | None = None,
 ) -> int:
     selected = select_groups(only)
     if not selected:
@@ -106,6 +111,10 @@ def main(
         with open(json_path, "w", encoding="utf-8") as f:
             json.dump(rows_as_dicts(rows), f, indent=2)
         print(f"wrote {json_path}", file=sys.stderr)
+    if markdown_path is not None:
+        with open(markdown_path, "w", encoding="utf-8") as f:
+            f.write(markdown_table(rows))
+        print(f"wrote {markdown_path}", file=sys.stderr)
     if plot_path is not None:
         _plot(rows, plot_path)
         print(f"wrote {plot_path}", file=sys.stderr)
@@ -113,21 +122,38 @@ def main(
 
 
 def _plot(rows: list[Row], path: str) -> None:
-    """A bar chart of each scenario's ratio to its group's first baseline."""
+    """A bar chart of each scenario's ratio to its group's baseline (the
+    baselines themselves are the line at 1.0), grouped, values printed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = [(d["group"], d["scenario"], d["ratio"]) for d in rows_as_dicts(rows) if d["ratio"] is not None]
-    labels = [f"{g}: {s}" for g, s, _ in data]
-    values: list[Any] = [r for _, _, r in data]
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(data) + 1.5))
-    ax.barh(range(len(data)), values, color=["#4c72b0" if "gocon" in s else "#bbbbbb" for _, s, _ in data])
-    ax.set_yticks(range(len(data)), labels, fontsize=7)
+    data = [d for d in rows_as_dicts(rows) if d["ratio"] is not None and not d["baseline"]]
+    ys: list[float] = []
+    labels: list[str] = []
+    y = 0.0
+    last = None
+    for d in data:
+        if d["group"] != last:
+            y += 0.6 if last is not None else 0.0
+            last = d["group"]
+        ys.append(y)
+        group = d["group"] if len(d["group"]) <= 48 else d["group"][:47] + "…"
+        labels.append(f"{d['scenario']}  ·  {group}")
+        y += 1
+    values: list[Any] = [d["ratio"] for d in data]
+    fig, ax = plt.subplots(figsize=(12, 0.3 * y + 1.6))
+    colours = ["#3b6fb6" if d["scenario"].startswith("gocon") else "#b0b0b0" for d in data]
+    ax.barh(ys, values, color=colours, height=0.8)
+    for yy, v in zip(ys, values):
+        ax.text(v * 1.06, yy, f"{v:.3g}x", va="center", fontsize=7)
+    ax.set_yticks(ys, labels, fontsize=7)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("time relative to the group's baseline (lower is faster, log scale)")
+    ax.set_xlim(right=max(values) * 3)
+    ax.set_xlabel("time relative to the group's stdlib baseline (1.0, the line): lower is faster; log scale")
+    ax.set_title("gocon bench: medians of interleaved rounds; gocon in blue, peers and alternatives in grey", fontsize=9)
     ax.invert_yaxis()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
