@@ -42,10 +42,11 @@ negative(PyObject *arg)
     return r > 0;
 }
 
-/* n as a Py_ssize_t in [0, size]; -1 with an exception set otherwise. Only an
- * exact int passes the fast test; anything else gets a precise message. */
+/* n as a Py_ssize_t >= 0; -1 with an exception set otherwise. When
+ * `acquiring`, n must also be <= size: a larger request could never succeed.
+ * Only an exact int passes the fast test; anything else gets a precise message. */
 static Py_ssize_t
-units(SemCountObject *self, PyObject *arg)
+units(SemCountObject *self, PyObject *arg, int acquiring)
 {
     if (GOCON_UNLIKELY(!PyLong_Check(arg) || PyBool_Check(arg))) {
         PyErr_Format(PyExc_TypeError, "n must be an int, not %.200s", Py_TYPE(arg)->tp_name);
@@ -57,15 +58,17 @@ units(SemCountObject *self, PyObject *arg)
             PyErr_Clear();
             if (negative(arg))
                 PyErr_Format(PyExc_ValueError, "n must be >= 0, got %R", arg);
-            else
+            else if (acquiring)
                 PyErr_Format(PyExc_ValueError,
                     "cannot acquire %R units from a Semaphore of size %zd: it would never succeed", arg, self->size);
+            else
+                PyErr_Format(PyExc_ValueError, "released %R units but at most %zd can be held", arg, self->size);
             return -1;
         }
         PyErr_Format(PyExc_ValueError, "n must be >= 0, got %zd", n);
         return -1;
     }
-    if (GOCON_UNLIKELY(n > self->size)) {
+    if (GOCON_UNLIKELY(acquiring && n > self->size)) {
         PyErr_Format(PyExc_ValueError,
             "cannot acquire %zd units from a Semaphore of size %zd: it would never succeed", n, self->size);
         return -1;
@@ -114,11 +117,12 @@ SemCount_dealloc(SemCountObject *self)
     Py_DECREF(tp);
 }
 
-/* take(n) -> bool: take n units if they are free and nobody is queued. */
-static PyObject *
-SemCount_take(SemCountObject *self, PyObject *arg)
+/* The step behind take() and take_or_queue(): take n units if they are free
+ * and nobody is queued; otherwise, when `queue`, count one more waiter. */
+static inline PyObject *
+take_step(SemCountObject *self, PyObject *arg, int queue)
 {
-    Py_ssize_t n = units(self, arg);
+    Py_ssize_t n = units(self, arg, 1);
     if (n < 0)
         return NULL;
     int ok;
@@ -126,26 +130,24 @@ SemCount_take(SemCountObject *self, PyObject *arg)
     ok = self->queued == 0 && self->free >= n;
     if (ok)
         self->free -= n;
+    else if (queue)
+        self->queued++;
     GOCON_END_CS()
     return Py_NewRef(ok ? Py_True : Py_False);
+}
+
+/* take(n) -> bool: take n units if they are free and nobody is queued. */
+static PyObject *
+SemCount_take(SemCountObject *self, PyObject *arg)
+{
+    return take_step(self, arg, 0);
 }
 
 /* take_or_queue(n) -> bool: as take(n); on failure count one more waiter. */
 static PyObject *
 SemCount_take_or_queue(SemCountObject *self, PyObject *arg)
 {
-    Py_ssize_t n = units(self, arg);
-    if (n < 0)
-        return NULL;
-    int ok;
-    GOCON_BEGIN_CS(self)
-    ok = self->queued == 0 && self->free >= n;
-    if (ok)
-        self->free -= n;
-    else
-        self->queued++;
-    GOCON_END_CS()
-    return Py_NewRef(ok ? Py_True : Py_False);
+    return take_step(self, arg, 1);
 }
 
 /* give(n) -> bool: return n units; True when waiters are queued (the caller
@@ -154,23 +156,9 @@ SemCount_take_or_queue(SemCountObject *self, PyObject *arg)
 static PyObject *
 SemCount_give(SemCountObject *self, PyObject *arg)
 {
-    if (GOCON_UNLIKELY(!PyLong_Check(arg) || PyBool_Check(arg))) {
-        PyErr_Format(PyExc_TypeError, "n must be an int, not %.200s", Py_TYPE(arg)->tp_name);
+    Py_ssize_t n = units(self, arg, 0);
+    if (n < 0)
         return NULL;
-    }
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
-    if (n == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        if (negative(arg))
-            PyErr_Format(PyExc_ValueError, "n must be >= 0, got %R", arg);
-        else
-            PyErr_Format(PyExc_ValueError, "released %R units but at most %zd can be held", arg, self->size);
-        return NULL;
-    }
-    if (n < 0) {
-        PyErr_Format(PyExc_ValueError, "n must be >= 0, got %zd", n);
-        return NULL;
-    }
     int waiters = 0;
     Py_ssize_t held = 0;
     GOCON_BEGIN_CS(self)
@@ -192,7 +180,7 @@ SemCount_give(SemCountObject *self, PyObject *arg)
 static PyObject *
 SemCount_grant(SemCountObject *self, PyObject *arg)
 {
-    Py_ssize_t n = units(self, arg);
+    Py_ssize_t n = units(self, arg, 1);
     if (n < 0)
         return NULL;
     int ok;
@@ -211,7 +199,7 @@ SemCount_grant(SemCountObject *self, PyObject *arg)
 static PyObject *
 SemCount_fits(SemCountObject *self, PyObject *arg)
 {
-    Py_ssize_t n = units(self, arg);
+    Py_ssize_t n = units(self, arg, 1);
     if (n < 0)
         return NULL;
     int ok;
