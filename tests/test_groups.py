@@ -473,3 +473,45 @@ async def test_tasks_cancelled_before_they_ran_are_not_counted_as_active():
     assert scope.cancelled_caught
     assert "active=0" in repr(g)
     await g.wait_async(timeout=5)  # returns at once: nothing is left to wait for
+
+
+@pytest.mark.anyio
+async def test_cancelled_group_cancels_ctx_and_waits_for_its_threads():
+    # A thread cannot be interrupted: the group's ctx tells it to stop, and
+    # the cancelled `async with` still waits for it before it propagates.
+    finished = threading.Event()
+
+    def worker(ctx):
+        ctx.wait(timeout=10)  # returns as soon as the group's ctx ends
+        finished.set()
+
+    g, ctx = ErrGroup.with_context()
+    with anyio.CancelScope() as scope:
+        async with g:
+            g.go(worker, ctx)
+            await anyio.sleep(0.01)
+            scope.cancel()
+            await anyio.sleep(10)
+    assert scope.cancelled_caught
+    assert finished.is_set()  # waited for, and stopped early through ctx
+    assert ctx.err() is not None
+
+
+@pytest.mark.anyio
+async def test_a_thread_that_fails_while_its_group_is_cancelled_is_recorded():
+    release = threading.Event()
+
+    def worker():
+        release.wait(10)
+        raise KeyError("failed during the cancellation")
+
+    g = ErrGroup()
+    with anyio.CancelScope() as scope:
+        async with g:
+            g.go(worker)
+            await anyio.sleep(0.01)
+            scope.cancel()
+            threading.Timer(0.05, release.set).start()
+            await anyio.sleep(10)
+    assert release.is_set()
+    assert [type(e) for e in g.errors] == [KeyError]

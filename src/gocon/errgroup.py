@@ -265,13 +265,22 @@ class ErrGroup:
                     have_slot = True
                 if is_async:
                     await fn(*args, **kwargs)
-                elif self._executor is not None:
+                elif _is_trio():
+                    # anyio's thread runner is shielded: a cancelled task still
+                    # waits for its thread, which cannot be interrupted.
+                    if self._executor is not None:
+                        fut = self._executor.submit(fn, *args, **kwargs)
+                        await anyio.to_thread.run_sync(fut.result)
+                    else:
+                        await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+                else:
                     import asyncio
 
-                    fut = self._executor.submit(fn, *args, **kwargs)
-                    await anyio.to_thread.run_sync(fut.result) if _is_trio() else await asyncio.wrap_future(fut)
-                else:
-                    await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+                    if self._executor is not None:
+                        done = asyncio.wrap_future(self._executor.submit(fn, *args, **kwargs))
+                    else:
+                        done = asyncio.ensure_future(anyio.to_thread.run_sync(partial(fn, *args, **kwargs)))
+                    await _outlast_cancellation(done, self._fail)
             except Exception as exc:
                 self._fail(exc)  # siblings are not cancelled: only the ctx is
             finally:
@@ -385,3 +394,30 @@ def _is_trio() -> bool:
     import sniffio
 
     return sniffio.current_async_library() == "trio"
+
+
+async def _outlast_cancellation(done: Any, on_error: Callable[[BaseException], None]) -> None:
+    """Await an asyncio future that stands for work in a thread or process.
+
+    asyncio.TaskGroup cancels its tasks with ``Task.cancel()``, which anyio's
+    shielding cannot intercept, so the shield is done here: a cancellation
+    waits until the work has finished (a thread cannot be interrupted; the
+    group's ctx, cancelled by then, is how it learns to stop) and then stands.
+    Structured concurrency holds on both backends: when ``async with`` exits,
+    every function of the group has ended. If the work failed meanwhile, its
+    exception goes to ``on_error`` (it is not lost behind the cancellation).
+    """
+    import asyncio
+
+    try:
+        await asyncio.shield(done)
+    except asyncio.CancelledError:
+        while not done.done():
+            try:
+                await asyncio.shield(done)
+            except asyncio.CancelledError:
+                pass  # cancelled again while waiting: still wait
+        exc = None if done.cancelled() else done.exception()
+        if exc is not None:
+            on_error(exc)
+        raise
