@@ -1,9 +1,9 @@
 """gocon: Go's concurrency patterns for Python.
 
-* :class:`Pool`, :class:`BufferPool` -- Go's sync.Pool, on a native per-CPU core.
-* :class:`Chan`, :func:`select` -- Go channels for threads, asyncio and trio at once.
-* :class:`Context` and the ``with_*`` functions -- Go's context package.
-* :class:`ErrGroup`, :class:`Semaphore`, :class:`WaitGroup`, :class:`Once` --
+* ``Pool``, ``BufferPool`` -- Go's sync.Pool, on a native per-CPU core.
+* ``Chan``, ``select`` -- Go channels for threads, asyncio and trio at once.
+* ``Context`` and the ``with_*`` functions -- Go's context package.
+* ``ErrGroup``, ``Semaphore``, ``WaitGroup``, ``Once`` --
   Go's x/sync/errgroup, x/sync/semaphore and sync, for threads and tasks.
 """
 

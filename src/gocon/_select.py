@@ -8,7 +8,7 @@ that fired in the argument list (``-1`` for ``default``, wherever it stands),
 and the value received (``None`` for a send; ``(v, ok)`` for ``recv_ok``). A
 ``ch.recv`` case on a closed, drained channel fires with ``None``, so
 ``ctx.done().recv`` works as a case. A send case on a closed channel raises
-:class:`~gocon.Closed`.
+``gocon.Closed``.
 
 When several cases are ready, one is chosen uniformly at random (as in Go),
 so no case can starve another. Without ``default``, ``select`` blocks until a
@@ -159,7 +159,7 @@ def select(*cases: Any, timeout: float | None = None, ctx: Context | None = None
 
 
 async def select_async(*cases: Any, timeout: float | None = None, ctx: Context | None = None) -> tuple[int, Any]:
-    """Async twin of :func:`select`, for asyncio and trio tasks."""
+    """Async twin of ``select``, for asyncio and trio tasks."""
     parsed = _select_now(cases, timeout, ctx)
     if type(parsed) is tuple:
         return parsed  # type: ignore[no-any-return]

@@ -9,7 +9,7 @@ two cycles while a busy one keeps its hit rate. gocon does the same from
   running interpreter: generation 2 on CPython 3.11-3.13, generation 1 on
   3.14+ (whose incremental collector reports 1 for its automatic passes), and
   generation 0 on free-threaded builds (which always scan the whole heap).
-* Automatic flips are at least :func:`min_flip_interval` seconds apart, so a
+* Automatic flips are at least ``min_flip_interval`` seconds apart, so a
   bursty program that triggers many collections does not empty its pools
   between bursts (flipping on every young collection measured a 100% miss
   rate in such a workload).
@@ -66,7 +66,7 @@ def min_flip_interval() -> float:
 def set_min_flip_interval(seconds: float) -> None:
     """Set the minimum time between automatic flips; 0 flips at every one.
 
-    Explicit ``gc.collect()`` calls and :func:`flip_all` ignore it.
+    Explicit ``gc.collect()`` calls and ``flip_all`` ignore it.
     """
     global _min_interval
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):

@@ -12,13 +12,13 @@ slack (plain powers of two waste up to 50%, e.g. 8 KiB for "4 KiB + a
 header"). Requests above ``max_size`` are served unpooled and freed on
 ``put()``, so one huge request never pins memory in the pool.
 
-Safety: ``get(n)`` returns a :class:`Buffer` of exactly ``n`` bytes. After
+Safety: ``get(n)`` returns a ``Buffer`` of exactly ``n`` bytes. After
 ``put(buf)`` that object is dead (every use raises ``ValueError``), so a
 stale reference can never write into a block that was handed to someone
 else. ``put()`` raises ``BufferError`` while a memoryview of the buffer is
 alive (the buffer stays yours), and ``ValueError`` for a buffer returned twice
 or not issued by this pool. A buffer dropped without ``put()`` is freed and
-counted as ``abandoned`` in :meth:`BufferPool.stats`.
+counted as ``abandoned`` in ``BufferPool.stats``.
 
 Data: pooled memory is **not** cleared by default -- a buffer may hold bytes a
 previous user wrote. If those may be secrets, create the pool with
@@ -80,8 +80,8 @@ class _BufferPoolLayer:
       block when non-zero); ``put()`` beyond it frees the block.
     * ``zero``: clear blocks on ``put()`` and hand out zeroed fresh blocks.
 
-    Like :class:`gocon.Pool`, idle blocks age out through the victim
-    generation at full garbage collections; :meth:`trim` frees them now.
+    Like ``gocon.Pool``, idle blocks age out through the victim
+    generation at full garbage collections; ``trim`` frees them now.
     """
 
     def __init__(

@@ -35,7 +35,7 @@ class BufferPoolStats(TypedDict):
 
 @final
 class Buffer(_BufferProtocol):
-    """A writable block from a :class:`BufferPool`.
+    """A writable block from a ``BufferPool``.
 
     It supports the buffer protocol: pass it to ``memoryview``,
     ``socket.recv_into``, ``file.readinto`` or return it from
@@ -67,7 +67,7 @@ class BufferPool:
     back when its bytes are consumed. Classes take four steps per doubling
     from ``min_size`` to ``max_size`` (at most 20% slack); larger requests are
     served unpooled. Each class keeps at most ``max_retained`` idle bytes,
-    and idle blocks age out at garbage collections like a :class:`Pool`'s.
+    and idle blocks age out at garbage collections like a ``Pool``'s.
     With ``zero=True`` blocks are cleared on ``put()``, so no caller sees
     another's bytes.
 

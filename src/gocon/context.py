@@ -10,10 +10,10 @@ that flow down a tree of calls, across threads and async tasks alike.
     with with_cancel(parent) as ctx:       # cancels on exit
         ...
 
-* ``ctx.done()`` is a :class:`~gocon.Chan` closed when the context ends, so it
+* ``ctx.done()`` is a ``gocon.Chan`` closed when the context ends, so it
   works as a ``select`` case from threads, asyncio and trio.
-* ``ctx.err()`` is ``None`` while the context lives, then a :class:`Canceled`
-  or a :class:`DeadlineExceeded` (a ``TimeoutError``); ``cause(ctx)`` is the
+* ``ctx.err()`` is ``None`` while the context lives, then a ``Canceled``
+  or a ``DeadlineExceeded`` (a ``TimeoutError``); ``cause(ctx)`` is the
   cause given to ``cancel(cause)`` or else ``ctx.err()``.
 * Cancelling a context cancels all its descendants, synchronously, before
   ``cancel()`` returns; a child never cancels its parent. A cancelled child is
@@ -91,7 +91,7 @@ class _DoneChan(Chan[None]):
 class Context:
     """A cancellation signal, an optional deadline and request-scoped values.
 
-    Do not construct contexts directly: derive them from :func:`background`
+    Do not construct contexts directly: derive them from ``background``
     with the ``with_*`` functions.
     """
 
@@ -106,7 +106,7 @@ class Context:
         return self._parent.done()
 
     def err(self) -> BaseException | None:
-        """``None`` while alive; then :class:`Canceled` or :class:`DeadlineExceeded`."""
+        """``None`` while alive; then ``Canceled`` or ``DeadlineExceeded``."""
         assert self._parent is not None
         return self._parent.err()
 
@@ -126,7 +126,7 @@ class Context:
         self.done().recv_ok(timeout=timeout, ctx=ctx)
 
     async def wait_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
-        """Async twin of :meth:`wait`."""
+        """Async twin of ``wait``."""
         await self.done().recv_ok_async(timeout=timeout, ctx=ctx)
 
     def _cancel_node(self) -> _CancelCtx | None:
@@ -300,8 +300,8 @@ def with_cancel(parent: Context) -> _Pair:
 
 
 def with_cancel_cause(parent: Context) -> _Pair:
-    """Like :func:`with_cancel`, but ``cancel(cause=None)`` records why; read it
-    back with :func:`cause`."""
+    """Like ``with_cancel``, but ``cancel(cause=None)`` records why; read it
+    back with ``cause``."""
     child = _derive(_check_parent(parent), None, "with_cancel_cause")
 
     def cancel(cause: BaseException | None = None) -> None:
@@ -313,7 +313,7 @@ def with_cancel_cause(parent: Context) -> _Pair:
 
 
 def with_deadline(parent: Context, deadline: float) -> _Pair:
-    """A child cancelled with :class:`DeadlineExceeded` at ``deadline``
+    """A child cancelled with ``DeadlineExceeded`` at ``deadline``
     (``time.monotonic()`` seconds), or earlier by ``cancel()`` or its parent."""
     _check_parent(parent)
     if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):

@@ -54,7 +54,20 @@ __all__ = ["ErrGroup"]
 
 
 class ErrGroup:
-    """A group of functions whose first error is reported and cancels the group's context."""
+    """Run functions concurrently; wait for all; get the first error.
+
+    Go's ``errgroup.Group``. ``go(fn, *args)`` runs a sync function on a
+    reused worker thread (or ``executor=``), or a coroutine function as a task
+    inside ``async with ErrGroup() as g``. ``wait()`` waits for every function
+    and raises the first exception one of them raised (all are in
+    ``errors``). With ``with_context`` the first failure cancels the group's
+    context -- nothing else is cancelled: functions stop by watching it.
+    ``set_limit(n)`` bounds how many run at once.
+
+    Leaving ``async with`` waits for every function, also when the body
+    fails or is cancelled (thread functions cannot be interrupted; the
+    cancelled context tells them to stop).
+    """
 
     def __init__(self, *, executor: Executor | None = None) -> None:
         if executor is not None and not isinstance(executor, Executor):
@@ -165,7 +178,7 @@ class ErrGroup:
         self._start_thread(fn, args, kwargs)
 
     def try_go(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-        """Like :meth:`go`, but return False instead of waiting for a free slot."""
+        """Like ``go``, but return False instead of waiting for a free slot."""
         self._check_fn(fn)
         if not self._in_loop() and inspect.iscoroutinefunction(fn):
             raise RuntimeError("coroutine functions run as tasks: use `async with ErrGroup() as g:` and call g.go() inside it")
@@ -310,7 +323,7 @@ class ErrGroup:
         self._finish_wait()
 
     async def wait_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
-        """Async twin of :meth:`wait`."""
+        """Async twin of ``wait``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         idle = self._tasks_idle
         if idle is not None:

@@ -29,7 +29,13 @@ _NEW, _RUNNING, _DONE = 0, 1, 2
 
 
 class Once:
-    """Run a function exactly once across threads and tasks."""
+    """Run a function at most once across threads and tasks: Go's ``sync.Once``.
+
+    The first ``do(fn)`` / ``do_async(afn)`` runs it; concurrent callers wait
+    until it has finished; later callers return at once. If it raises (or
+    its task is cancelled) the call still counts as done, and the exception
+    reaches only the caller that ran it.
+    """
 
     __slots__ = ("_lock", "_state", "_finished", "_runner", "__weakref__")
 
@@ -77,7 +83,7 @@ class Once:
     async def do_async(
         self, afn: Callable[[], Awaitable[Any]], *, timeout: float | None = None, ctx: Context | None = None
     ) -> None:
-        """Async twin of :meth:`do` for a coroutine function. If the running
+        """Async twin of ``do`` for a coroutine function. If the running
         task is cancelled, the call still counts as done."""
         if self._state == _DONE:
             return

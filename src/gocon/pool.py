@@ -8,7 +8,7 @@ cache: the pool may drop anything it holds at any time (see *Lifetime*), and
 Lifetime (Go's policy): at each full garbage collection the live objects
 become the *victim* generation and the previous victims are dropped. A busy
 pool refills its live generation between collections; an idle pool is empty
-after two. See :mod:`gocon._victim` for when exactly a flip happens.
+after two. See ``gocon._victim`` for when exactly a flip happens.
 
 Thread safety: every method may be called from any thread, task or ``__del__``.
 ``get``/``put`` run in C without releasing the GIL; on free-threaded CPython
@@ -31,7 +31,7 @@ __all__ = ["Pool", "PoolStats", "flip_all", "min_flip_interval", "set_min_flip_i
 
 
 class PoolStats(TypedDict):
-    """Counters of a :class:`Pool`, summed over its shards (a snapshot)."""
+    """Counters of a ``Pool``, summed over its shards (a snapshot)."""
 
     hits: int  #: get() served from the live generation
     misses: int  #: get() found nothing and called new() (or returned None)
@@ -62,7 +62,7 @@ class _PoolLayer(Generic[T]):
     else still uses: the next ``get()`` may hand it to another thread.
 
     ``get``, ``put``, ``flip`` and ``clear`` are C methods of the native type;
-    the methods below are installed on it by :func:`gocon._native.extend`.
+    the methods below are installed on it by ``gocon._native.extend``.
     """
 
     __class_getitem__ = classmethod(GenericAlias)
@@ -87,7 +87,7 @@ class _PoolLayer(Generic[T]):
         return _Borrow(self)  # type: ignore[arg-type]
 
     def stats(self) -> PoolStats:
-        """A snapshot of the pool's counters (see :class:`PoolStats`)."""
+        """A snapshot of the pool's counters (see ``PoolStats``)."""
         out = ffi.new("gocon_pool_stats *")
         if lib.gocon_pool_snapshot(id(self), out, ffi.NULL, 0) != 0:  # pragma: no cover
             raise RuntimeError("gocon_pool_snapshot rejected the pool")

@@ -70,12 +70,23 @@ class _Wait:
 
 
 class Semaphore:
-    """A weighted semaphore of ``size`` units with FIFO waiters.
+    """A weighted semaphore of ``size`` units with strictly FIFO waiters.
 
-    As in Chan, the uncontended path is written out in ``acquire`` and
-    ``acquire_async`` rather than shared through a helper call: it is most
-    of what an uncontended acquire costs.
+    Use it to bound a shared resource by amount rather than by count -- bytes
+    of memory, connections, CPU slots -- across threads and tasks at once.
+    ``acquire(n)`` waits until ``n`` units are free and every earlier waiter
+    was served, so a large request is never starved by small ones;
+    ``try_acquire`` never waits; ``release(n)`` gives units back.
+    ``with sem:`` / ``async with sem:`` hold one unit.
+
+    A wait that times out, whose ``ctx`` ends, or that is cancelled holds
+    nothing, and if it headed the queue the waiters behind it are served.
+    Asking for more than ``size``, or releasing more than is held, raises
+    ``ValueError`` at once and changes nothing.
     """
+
+    # As in Chan, the uncontended path is written out in ``acquire`` and
+    # ``acquire_async`` rather than shared through a helper call.
 
     __slots__ = ("_count", "_lock", "_waiters", "_dead", "__weakref__")
 
@@ -206,7 +217,7 @@ class Semaphore:
         self._result(r, ctx)
 
     async def acquire_async(self, n: int = 1, *, timeout: float | None = None, ctx: Context | None = None) -> None:
-        """Async twin of :meth:`acquire`. Cancelled: nothing is held."""
+        """Async twin of ``acquire``. Cancelled: nothing is held."""
         if timeout is not None:
             check_timeout(timeout)
         if ctx is None:

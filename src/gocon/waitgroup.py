@@ -29,7 +29,14 @@ __all__ = ["WaitGroup"]
 
 
 class WaitGroup:
-    """Wait for a collection of threads or tasks to finish."""
+    """Wait for a collection of threads or tasks to finish: Go's ``sync.WaitGroup``.
+
+    ``add(n)`` before starting work, ``done()`` when each piece ends,
+    ``wait()`` / ``wait_async()`` until the counter is zero (a wait that times
+    out or whose ``ctx`` ends raises and changes nothing). ``go(fn, *args)``
+    does all three for a function run on a worker thread. A negative counter
+    raises ``ValueError``.
+    """
 
     __slots__ = ("_lock", "_count", "_zero", "__weakref__")
 
@@ -76,7 +83,7 @@ class WaitGroup:
             ch.recv_ok(timeout=timeout, ctx=ctx)
 
     async def wait_async(self, *, timeout: float | None = None, ctx: Context | None = None) -> None:
-        """Async twin of :meth:`wait`."""
+        """Async twin of ``wait``."""
         ch = self._channel()
         if ch is not None:
             await ch.recv_ok_async(timeout=timeout, ctx=ctx)
@@ -85,7 +92,7 @@ class WaitGroup:
         """Run ``fn(*args, **kwargs)`` on a worker thread, counted by this group.
 
         An exception in ``fn`` is reported by ``threading.excepthook`` (use
-        :class:`gocon.ErrGroup` to collect errors)."""
+        ``gocon.ErrGroup`` to collect errors)."""
         if not callable(fn):
             raise TypeError(f"WaitGroup.go() needs a callable, not {type(fn).__name__}")
         from ._workers import submit

@@ -75,7 +75,7 @@ def rich_console(stderr: bool = False) -> Any:
 
 def print_report(rows: list[Row], plain: bool = False) -> None:
     """The results on stdout: a rich table per group on a terminal with rich
-    installed, else :func:`ratio_table`'s plain text."""
+    installed, else ``ratio_table``'s plain text."""
     console = None if plain else rich_console()
     if console is None:
         print(ratio_table(rows))
