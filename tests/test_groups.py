@@ -515,3 +515,21 @@ async def test_a_thread_that_fails_while_its_group_is_cancelled_is_recorded():
             await anyio.sleep(10)
     assert release.is_set()
     assert [type(e) for e in g.errors] == [KeyError]
+
+
+@pytest.mark.anyio
+async def test_limit_set_before_async_with_also_bounds_tasks():
+    running, peak = [0], [0]
+
+    async def work():
+        running[0] += 1
+        peak[0] = max(peak[0], running[0])
+        await anyio.sleep(0.005)
+        running[0] -= 1
+
+    g = ErrGroup()
+    g.set_limit(2)
+    async with g:
+        for _ in range(8):
+            g.go(work)
+    assert peak[0] == 2

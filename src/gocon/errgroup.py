@@ -82,7 +82,7 @@ class ErrGroup:
         self._cancel: Callable[..., None] | None = None
         self._tg: Any = None
         self._loop_thread: int | None = None
-        self._started = 0  # functions started (for gocon.debug's leak check)
+        self._started = 0  # > 0 once functions were started (for gocon.debug's leak check)
         self._waited = False
         self._tracked = debug._enabled and debug._groups is not None
         if self._tracked:
@@ -94,6 +94,8 @@ class ErrGroup:
         self._tasks_idle: Any = None
         self._spawn: Callable[..., Any] | None = None  # start_soon-like
         self._create: Callable[..., Any] | None = None  # asyncio: TaskGroup.create_task
+        # The loop's thread while go() may take its fast path (asyncio, no limit), else None.
+        self._fast_thread: int | None = None
 
     @classmethod
     def with_context(cls, parent: Context | None = None, *, executor: Executor | None = None) -> tuple[ErrGroup, Context]:
@@ -150,21 +152,18 @@ class ErrGroup:
 
     def go(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``fn(*args, **kwargs)`` in the group (see the module docstring)."""
-        create = self._create
         if (
-            create is not None
+            get_ident() == self._fast_thread
             and fn.__class__ is FunctionType
             and fn.__code__.co_flags & CO_COROUTINE
-            and self._sem is None
-            and get_ident() == self._loop_thread
         ):
             # The common case, written out: a coroutine function inside
             # `async with` on asyncio, no limit -- straight to a task.
             if not self._tasks:
                 self._tasks_idle = _DoneChan(self)
+                self._started += 1
             self._tasks += 1
-            self._started += 1
-            create(self._run_plain(fn, args, kwargs))
+            self._create(self._run_plain(fn, args, kwargs))  # type: ignore[misc]
             return
         if not callable(fn):
             self._check_fn(fn)
@@ -201,6 +200,7 @@ class ErrGroup:
         if active:
             raise RuntimeError(f"set_limit() while {active} function(s) of the group are active")
         self._sem = None if n == -1 else Semaphore(n)
+        self._fast_thread = self._loop_thread if self._create is not None and self._sem is None else None
 
     def _release_slot(self) -> None:
         if self._sem is not None:
@@ -245,7 +245,7 @@ class ErrGroup:
 
     async def _run_plain(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
-            await fn(*args, **kwargs)
+            await (fn(*args, **kwargs) if kwargs else fn(*args))  # (without ** the call is cheaper)
         except Exception as exc:
             self._fail(exc)  # siblings are not cancelled: only the ctx is
         finally:
@@ -365,6 +365,8 @@ class ErrGroup:
             self._create = create
             self._spawn = lambda fn, *args: create(fn(*args))
         self._loop_thread = threading.get_ident()
+        if self._create is not None and self._sem is None:
+            self._fast_thread = self._loop_thread
         return self
 
     async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
@@ -382,7 +384,7 @@ class ErrGroup:
             if e is None or any(x is not e for x in group.exceptions):
                 raise
         finally:
-            self._tg = self._loop_thread = None
+            self._tg = self._loop_thread = self._fast_thread = None
             self._spawn = self._create = None
             # Every task of the group has ended now; one cancelled before it
             # ever ran never reached its finally, and is still counted.
