@@ -371,7 +371,8 @@ async def test_sync_wait_from_another_thread_covers_tasks():
 
 
 @pytest.mark.anyio
-async def test_async_group_limit_never_blocks_the_loop():
+@pytest.mark.parametrize("set_inside", [True, False], ids=["limit set inside", "limit set before"])
+async def test_async_group_limit_never_blocks_the_loop(set_inside):
     running, peak = [0], [0]
 
     async def work():
@@ -380,8 +381,12 @@ async def test_async_group_limit_never_blocks_the_loop():
         await anyio.sleep(0.005)
         running[0] -= 1
 
-    async with ErrGroup() as g:
+    g = ErrGroup()
+    if not set_inside:
         g.set_limit(3)
+    async with g:
+        if set_inside:
+            g.set_limit(3)
         for _ in range(12):
             g.go(work)  # returns at once; the task waits for its slot
         await g.wait_async(timeout=10)
@@ -516,20 +521,3 @@ async def test_a_thread_that_fails_while_its_group_is_cancelled_is_recorded():
     assert release.is_set()
     assert [type(e) for e in g.errors] == [KeyError]
 
-
-@pytest.mark.anyio
-async def test_limit_set_before_async_with_also_bounds_tasks():
-    running, peak = [0], [0]
-
-    async def work():
-        running[0] += 1
-        peak[0] = max(peak[0], running[0])
-        await anyio.sleep(0.005)
-        running[0] -= 1
-
-    g = ErrGroup()
-    g.set_limit(2)
-    async with g:
-        for _ in range(8):
-            g.go(work)
-    assert peak[0] == 2
