@@ -457,14 +457,17 @@ async def test_running_tasks_may_start_siblings_while_the_group_exits():
             raise ValueError("late child")
         seen.append(i)
 
+    body_done = anyio.Event()
+
     async def parent():
-        await anyio.sleep(0.01)
+        await body_done.wait()  # set as the body's last step: __aexit__ runs now
         for i in range(4):
             g.go(child, i)
 
     with pytest.raises(ValueError, match="late child"):
         async with ErrGroup() as g:
             g.go(parent)
+            body_done.set()
     assert sorted(seen) == [0, 1, 3]
 
 
@@ -484,17 +487,19 @@ async def test_tasks_cancelled_before_they_ran_are_not_counted_as_active():
 async def test_cancelled_group_cancels_ctx_and_waits_for_its_threads():
     # A thread cannot be interrupted: the group's ctx tells it to stop, and
     # the cancelled `async with` still waits for it before it propagates.
-    finished = threading.Event()
+    started, finished = threading.Event(), threading.Event()
 
     def worker(ctx):
+        started.set()
         ctx.wait(timeout=10)  # returns as soon as the group's ctx ends
+        time.sleep(0.05)  # stands for winding down: the exit must outlast it
         finished.set()
 
     g, ctx = ErrGroup.with_context()
     with anyio.CancelScope() as scope:
         async with g:
             g.go(worker, ctx)
-            await anyio.sleep(0.01)
+            await anyio.to_thread.run_sync(started.wait, 10)
             scope.cancel()
             await anyio.sleep(10)
     assert scope.cancelled_caught
@@ -504,20 +509,22 @@ async def test_cancelled_group_cancels_ctx_and_waits_for_its_threads():
 
 @pytest.mark.anyio
 async def test_a_thread_that_fails_while_its_group_is_cancelled_is_recorded():
-    release = threading.Event()
+    # The worker fails only once the cancellation has begun: the group
+    # cancels its ctx when the body is cancelled, and that releases it.
+    started = threading.Event()
 
-    def worker():
-        release.wait(10)
+    def worker(ctx):
+        started.set()
+        ctx.wait(timeout=10)
         raise KeyError("failed during the cancellation")
 
-    g = ErrGroup()
+    g, ctx = ErrGroup.with_context()
     with anyio.CancelScope() as scope:
         async with g:
-            g.go(worker)
-            await anyio.sleep(0.01)
+            g.go(worker, ctx)
+            await anyio.to_thread.run_sync(started.wait, 10)
             scope.cancel()
-            threading.Timer(0.05, release.set).start()
             await anyio.sleep(10)
-    assert release.is_set()
+    assert ctx.err() is not None
     assert [type(e) for e in g.errors] == [KeyError]
 

@@ -28,47 +28,13 @@ previous user wrote. If those may be secrets, create the pool with
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, TypedDict
+from typing import Any
 
 from . import _victim
 from ._native import Buffer, NativeBufferPool, extend, ffi, lib
+from ._poolstats import BLOCK_COUNTERS, BufferPoolStats, ClassStats
 
 __all__ = ["Buffer", "BufferPool", "BufferPoolStats", "ClassStats"]
-
-
-class ClassStats(TypedDict):
-    """Counters of one size class (or of the unpooled, oversize requests)."""
-
-    block_size: int  #: bytes per block (0 for the oversize row)
-    hits: int
-    misses: int
-    puts: int
-    victim_hits: int
-    dropped: int  #: blocks freed by flips, trim() or the retention cap
-    abandoned: int  #: buffers garbage-collected without put()
-    outstanding: int  #: issued and still alive, not yet put back
-    size: int  #: idle blocks held, live + victim
-    victim_size: int
-
-
-class BufferPoolStats(TypedDict):
-    """Totals over all classes, plus the per-class rows."""
-
-    hits: int
-    misses: int
-    puts: int
-    victim_hits: int
-    dropped: int
-    abandoned: int
-    outstanding: int
-    size: int
-    victim_size: int
-    idle_bytes: int  #: bytes held in idle blocks
-    classes: dict[int, ClassStats]  #: by block size
-    oversize: ClassStats  #: requests above max_size
-
-
-_FIELDS = ("hits", "misses", "puts", "victim_hits", "dropped", "abandoned", "outstanding", "size", "victim_size")
 
 
 class _BufferPoolLayer:
@@ -114,7 +80,7 @@ class _BufferPoolLayer:
         for row in rows[0:n]:
             classes[row.block_size] = _row(row)
         oversize = _row(rows[n])
-        totals = {f: sum(c[f] for c in classes.values()) + oversize[f] for f in _FIELDS}  # type: ignore[literal-required]
+        totals = {f: sum(c[f] for c in classes.values()) + oversize[f] for f in BLOCK_COUNTERS}  # type: ignore[literal-required]
         idle = sum(size * c["size"] for size, c in classes.items())
         return BufferPoolStats(**totals, idle_bytes=idle, classes=classes, oversize=oversize)  # type: ignore[typeddict-item]
 
@@ -150,7 +116,7 @@ BufferPool = extend(NativeBufferPool, _BufferPoolLayer)
 
 
 def _row(row: object) -> ClassStats:
-    return ClassStats(block_size=row.block_size, **{f: getattr(row, f) for f in _FIELDS})  # type: ignore[attr-defined,typeddict-item]
+    return ClassStats(block_size=row.block_size, **{f: getattr(row, f) for f in BLOCK_COUNTERS})  # type: ignore[attr-defined,typeddict-item]
 
 
 class _BorrowBuffer:

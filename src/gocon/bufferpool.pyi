@@ -1,37 +1,13 @@
 # Typing surface of gocon.bufferpool. At run time BufferPool is the native C
 # type with the Python-level methods of bufferpool.py installed on it.
 from types import TracebackType
-from typing import TypedDict, final
+from typing import final
 
 from typing_extensions import Buffer as _BufferProtocol
 
+from ._poolstats import BufferPoolStats as BufferPoolStats, ClassStats as ClassStats
+
 __all__ = ["Buffer", "BufferPool", "BufferPoolStats", "ClassStats"]
-
-class ClassStats(TypedDict):
-    block_size: int
-    hits: int
-    misses: int
-    puts: int
-    victim_hits: int
-    dropped: int
-    abandoned: int
-    outstanding: int
-    size: int
-    victim_size: int
-
-class BufferPoolStats(TypedDict):
-    hits: int
-    misses: int
-    puts: int
-    victim_hits: int
-    dropped: int
-    abandoned: int
-    outstanding: int
-    size: int
-    victim_size: int
-    idle_bytes: int
-    classes: dict[int, ClassStats]
-    oversize: ClassStats
 
 @final
 class Buffer(_BufferProtocol):

@@ -19,29 +19,16 @@ from __future__ import annotations
 
 from types import TracebackType
 from types import GenericAlias
-from typing import Any, Callable, Generic, TypedDict, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 from . import _victim
 from ._native import SHARDS, NativePool, extend, ffi, lib
+from ._poolstats import PoolStats
 from ._victim import flip_all, min_flip_interval, set_min_flip_interval
 
 T = TypeVar("T")
 
 __all__ = ["Pool", "PoolStats", "flip_all", "min_flip_interval", "set_min_flip_interval"]
-
-
-class PoolStats(TypedDict):
-    """Counters of a ``Pool``, summed over its shards (a snapshot)."""
-
-    hits: int  #: get() served from the live generation
-    misses: int  #: get() found nothing and called new() (or returned None)
-    puts: int  #: put() calls that reached the pool (None is not counted)
-    victim_hits: int  #: get() served from the victim generation
-    dropped: int  #: objects released by flips, clear() or a full shard
-    size: int  #: idle objects held now, live + victim
-    victim_size: int  #: of which in the victim generation
-    flips: int  #: generation flips so far
-    shards: int  #: per-CPU shards
 
 
 class _PoolLayer(Generic[T]):

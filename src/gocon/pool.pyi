@@ -1,22 +1,13 @@
 # Typing surface of gocon.pool. At run time Pool is the native C type with the
 # Python-level methods of pool.py installed on it (see _native.extend).
 from types import TracebackType
-from typing import Callable, Generic, TypedDict, TypeVar
+from typing import Callable, Generic, TypeVar
+
+from ._poolstats import PoolStats as PoolStats
 
 T = TypeVar("T")
 
 __all__ = ["Pool", "PoolStats", "flip_all", "min_flip_interval", "set_min_flip_interval"]
-
-class PoolStats(TypedDict):
-    hits: int
-    misses: int
-    puts: int
-    victim_hits: int
-    dropped: int
-    size: int
-    victim_size: int
-    flips: int
-    shards: int
 
 class Pool(Generic[T]):
     """A per-CPU sharded pool of reusable objects: Go's ``sync.Pool``.

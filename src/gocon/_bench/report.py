@@ -37,13 +37,9 @@ def rows_as_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 def ratio_table(rows: Iterable[Any]) -> str:
     """Each row's time over each baseline's time in the same group (lower is faster)."""
-    by_group: dict[str, list[Row]] = {}
-    for r in rows:
-        r = Row(*r)
-        by_group.setdefault(r.group, []).append(r)
     out: list[str] = []
-    for group, items in by_group.items():
-        bases = [(r.scenario, r.per_op) for r in items if r.baseline and r.per_op]
+    for group, items in _by_group(rows).items():
+        bases = _baselines(items)
         out.append(f"\n{group}")
         for r in items:
             if r.per_op is None:
@@ -60,6 +56,11 @@ def _by_group(rows: Iterable[Any]) -> dict[str, list[Row]]:
         r = Row(*r)
         out.setdefault(r.group, []).append(r)
     return out
+
+
+def _baselines(items: list[Row]) -> list[tuple[str, float]]:
+    """The group's baselines that ran, as (name, seconds per op)."""
+    return [(r.scenario, r.per_op) for r in items if r.baseline and r.per_op]
 
 
 def rich_console(stderr: bool = False) -> Any:
@@ -84,7 +85,7 @@ def print_report(rows: list[Row], plain: bool = False) -> None:
     from rich.table import Table
 
     for group, items in _by_group(rows).items():
-        bases = [(r.scenario, r.per_op) for r in items if r.baseline and r.per_op]
+        bases = _baselines(items)
         table = Table(title=group, title_justify="left", title_style="bold")
         table.add_column("scenario")
         table.add_column("ns/op", justify="right")
